@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every test: typecheck, the pure-core unit tests, then the integration and crash suites against SQLite
+# and against PostgreSQL (SAOMA_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test).
+# Ends with one line "tests: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+status=0
+
+run() {
+  local label=$1; shift
+  echo "== $label"
+  "$@" 2>&1 | tee -a "$log" | grep -E '^(not ok|# (pass|fail|tests))' || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
+
+echo "== typecheck"
+npx tsc --noEmit || status=1
+
+run "unit" node --import tsx --test --test-reporter=tap $(find test/unit -name '*.test.ts' | sort)
+for store in sqlite pg; do
+  run "integration on $store" env SAOMA_TEST_STORE=$store node --import tsx --test --test-reporter=tap --test-concurrency=2 $(find test/integration -name '*.test.ts' | sort)
+done
+
+passed=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+failed=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+if [ "$failed" -gt 0 ]; then
+  echo; echo "Failures:"; grep -B2 -A25 '^not ok' "$log" | head -200
+fi
+rm -f "$log"
+[ "$failed" -eq 0 ] || status=1
+echo "tests: $passed passed, $failed failed"
+exit $status

@@ -1,0 +1,83 @@
+import type { Money } from '../core/money.ts';
+
+/**
+ * What a wallet told us about a trade, reduced to what the payment core needs. Adapters map every
+ * wallet result code onto one of these; a code they do not recognise maps to `unknown` (then we query,
+ * then reverse), never to `succeeded`.
+ */
+export type TradeStatus =
+  | { status: 'succeeded'; channelTradeNo: string; amount: number }
+  | { status: 'waiting_customer'; channelTradeNo?: string }
+  | { status: 'failed'; code: string; message: string }
+  | { status: 'closed' }
+  | { status: 'reversed' }
+  | { status: 'not_found' }
+  | { status: 'unknown'; code: string; message: string };
+
+export type ReverseResult =
+  | { status: 'reversed' }
+  /** The wallet asks to call again (WeChat `recall=Y`, Alipay `retry_flag=Y`). */
+  | { status: 'retry'; message: string }
+  | { status: 'failed'; code: string; message: string };
+
+export type RefundStatus =
+  | { status: 'succeeded'; channelRefundNo: string }
+  | { status: 'pending' }
+  | { status: 'failed'; code: string; message: string }
+  | { status: 'unknown'; code: string; message: string };
+
+export interface ChannelTiming {
+  /** How often to query a trade that is not final. */
+  queryIntervalMs: number;
+  /** After this long without a final answer on a payment-code charge, reverse it. */
+  payCodeGiveUpMs: number;
+  /** Some wallets forbid reversing too early (WeChat: 15 s after micropay). */
+  minReverseDelayMs: number;
+}
+
+export interface Notification {
+  /** Identifies the notification itself, for idempotent ingestion. */
+  notifyId: string;
+  outTradeNo: string;
+  result: TradeStatus;
+}
+
+export interface NotificationReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface Channel {
+  readonly name: string;
+  readonly timing: ChannelTiming;
+  createDynamicQr(req: { outTradeNo: string; amount: Money; subject: string; expiresAt: Date; notifyUrl: string }): Promise<
+    { status: 'waiting_customer'; qrCode: string } | Exclude<TradeStatus, { status: 'waiting_customer' }>
+  >;
+  payWithCode(req: { outTradeNo: string; amount: Money; subject: string; authCode: string; notifyUrl: string }): Promise<TradeStatus>;
+  query(req: { outTradeNo: string }): Promise<TradeStatus>;
+  /** Undo a payment-code trade whatever its state: close it if unpaid, refund it in full if paid. */
+  reverse(req: { outTradeNo: string }): Promise<ReverseResult>;
+  /** Close an unpaid dynamic-QR trade so a late scan cannot pay it. */
+  close(req: { outTradeNo: string }): Promise<TradeStatus>;
+  refund(req: { outTradeNo: string; outRefundNo: string; amount: Money; total: Money; reason: string | null }): Promise<RefundStatus>;
+  queryRefund(req: { outTradeNo: string; outRefundNo: string }): Promise<RefundStatus>;
+  /**
+   * Check a notification's signature and parse it. Throws ChannelNotificationError with the reply the
+   * wallet expects when it is forged, stale or malformed.
+   */
+  parseNotification(req: { headers: Record<string, string | string[] | undefined>; body: string }): Notification;
+  /** The reply the wallet expects: accepted, or refused so it retries. */
+  notificationAck(ok: boolean): NotificationReply;
+}
+
+export class ChannelNotificationError extends Error {
+  readonly reply: NotificationReply;
+  constructor(message: string, reply: NotificationReply) {
+    super(message);
+    this.reply = reply;
+  }
+}
+
+/** Thrown by an adapter when the request never got an answer (timeout, connection refused, 5xx). */
+export class ChannelUnreachable extends Error {}

@@ -1,0 +1,59 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Runtime } from '../runtime.ts';
+
+export const DEMO_MERCHANT_NAME = '夜市小吃 Demo Night Market';
+
+export interface DemoCredentials {
+  merchantId: string;
+  merchantName: string;
+  storeId: string;
+  terminalId: string;
+  terminalToken: string;
+  operator: { id: string; name: string; role: string; pin: string };
+  supervisor: { id: string; name: string; role: string; pin: string };
+  apiKey: { id: string; secret: string };
+  platformKey: { id: string; secret: string };
+  webhookSecret: string;
+}
+
+/**
+ * On the first start of an embedded, sandboxed Saoma: a demo merchant with a store, a terminal, two
+ * operators and API keys. The secrets are written next to the database (mode 600) so later starts can
+ * print them again; a production deployment never seeds a demo.
+ */
+export async function ensureDemo(rt: Runtime): Promise<DemoCredentials> {
+  const file = join(rt.config.dataDir, 'demo-credentials.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
+    const still = await rt.store.db.selectFrom('merchants').select('id').where('id', '=', saved.merchantId).executeTakeFirst();
+    if (still) return saved;
+  }
+  const m = rt.merchants;
+  const merchant = await m.createMerchant({ name: DEMO_MERCHANT_NAME, timezone: 'Asia/Shanghai', currency: 'CNY' });
+  const store = await m.createStore(merchant.id, '士林夜市 Shilin stall 1');
+  const terminal = await m.createTerminal(merchant.id, store.id, 'Counter 1');
+  const cashier = await m.createOperator(merchant.id, { name: '小王 Wang', role: 'cashier', pin: '1234', storeId: store.id });
+  const supervisor = await m.createOperator(merchant.id, { name: '李姐 Li', role: 'supervisor', pin: '8888', storeId: store.id });
+  const key = await m.createApiKey(merchant.id);
+  const platform = await m.createApiKey(null);
+  const creds: DemoCredentials = {
+    merchantId: merchant.id,
+    merchantName: merchant.name,
+    storeId: store.id,
+    terminalId: terminal.id,
+    terminalToken: terminal.token,
+    operator: { id: cashier.id, name: cashier.name, role: cashier.role, pin: '1234' },
+    supervisor: { id: supervisor.id, name: supervisor.name, role: supervisor.role, pin: '8888' },
+    apiKey: { id: key.id, secret: key.secret },
+    platformKey: { id: platform.id, secret: platform.secret },
+    webhookSecret: merchant.webhookSecret,
+  };
+  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  return creds;
+}
+
+export function loadDemoCredentials(dataDir: string): DemoCredentials | null {
+  const file = join(dataDir, 'demo-credentials.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials) : null;
+}

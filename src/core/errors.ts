@@ -1,0 +1,50 @@
+/**
+ * Every failure a client can cause or observe has a stable code. Codes are part of the API contract:
+ * clients branch on them, so they are never renamed, only added.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_amount: 400,
+  unknown_currency: 400,
+  currency_mismatch: 400,
+  unauthenticated: 401,
+  bad_signature: 401,
+  stale_timestamp: 401,
+  replayed_nonce: 401,
+  bad_pin: 401,
+  operator_locked: 423,
+  forbidden: 403,
+  not_found: 404,
+  idempotency_key_reused: 409,
+  idempotency_in_progress: 409,
+  duplicate_trade_no: 409,
+  invalid_transition: 409,
+  refund_exceeds_paid: 409,
+  payment_not_refundable: 409,
+  tender_exceeds_due: 409,
+  sale_closed: 409,
+  channel_unavailable: 503,
+  channel_limit_exceeded: 409,
+  sandbox_disabled: 403,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class SaomaError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'SaomaError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.details = details;
+  }
+}
+
+export function isSaomaError(e: unknown): e is SaomaError {
+  return e instanceof SaomaError;
+}

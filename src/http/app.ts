@@ -1,0 +1,105 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { SaomaError, isSaomaError } from '../core/errors.ts';
+import type { Permission, Principal } from '../core/roles.ts';
+import type { Runtime } from '../runtime.ts';
+import { requirePermission } from './auth.ts';
+import { ErrorBody } from './schemas.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { paymentRoutes } from './routes/payments.ts';
+import { opsRoutes } from './routes/ops.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The permission a route needs; routes without one are public (health, docs, wallet notifications). */
+    permission?: Permission;
+  }
+}
+
+export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
+  return { error: { code, message, ...(details ? { details } : {}) } };
+}
+
+/** The caller, known to be authenticated by the preHandler for routes that name a permission. */
+export function principal(req: FastifyRequest): Principal {
+  if (!req.principal) throw new SaomaError('unauthenticated', 'Authentication required.');
+  return req.principal;
+}
+
+export async function buildApp(rt: Runtime): Promise<App> {
+  const app = Fastify({
+    logger: rt.config.logLevel === 'silent' ? false : { level: rt.config.logLevel },
+    bodyLimit: 64 * 1024,
+    // Strict types: "1250" is not 1250, and unknown fields are an error, not silently dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    trustProxy: rt.config.trustProxy,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Keep the raw body: request signatures are computed over the exact bytes sent.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string;
+    req.rawBody = text;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new SaomaError('invalid_json', 'The request body is not valid JSON.'), undefined);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Saoma API', version: '1', description: 'Point-of-sale payments for QR-code wallets. Errors are `{ "error": { "code", "message" } }` with stable codes.' },
+      components: {
+        securitySchemes: {
+          terminal: { type: 'http', scheme: 'bearer', description: 'Terminal device token (term_…) or operator session (ops_…)' },
+          signed: { type: 'apiKey', in: 'header', name: 'Saoma-Key', description: 'API key id; also send Saoma-Timestamp, Saoma-Nonce, Saoma-Signature' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addSchema(ErrorBody);
+
+  app.setErrorHandler((error: FastifyError | SaomaError, req, reply) => {
+    if (isSaomaError(error)) {
+      if (error.status >= 500) req.log.error({ err: error }, 'server error');
+      return reply.code(error.status).send(errorBody(error.code, error.message, error.details));
+    }
+    const fe = error as FastifyError;
+    if (fe.validation) {
+      return reply.code(400).send(errorBody('invalid_request', `${fe.validationContext ?? 'request'}${fe.message.replace(/^(body|querystring|params|headers)/, '')}`.trim()));
+    }
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(errorBody('invalid_request', 'The request body is larger than 64 KiB.'));
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send(errorBody('invalid_request', 'Send the body as application/json.'));
+    if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return reply.code(400).send(errorBody('invalid_json', 'The JSON body is empty.'));
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.code(fe.statusCode).send(errorBody('invalid_request', fe.message));
+    }
+    req.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send(errorBody('internal', 'Something went wrong on our side; the request can be retried safely with the same Idempotency-Key.'));
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}; see /docs.`)));
+
+  app.addHook('preHandler', async (req) => {
+    const perm = req.routeOptions.config?.permission;
+    if (!perm) return;
+    req.principal = await rt.auth.authenticate(req);
+    requirePermission(req.principal, perm);
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, store: rt.store.flavor, sandbox: rt.config.sandbox }));
+
+  await app.register(adminRoutes(rt));
+  await app.register(paymentRoutes(rt));
+  await app.register(opsRoutes(rt));
+  if (rt.sandboxWallet) {
+    const wallet = rt.sandboxWallet;
+    await app.register(async (scope) => wallet.routes(scope), { prefix: '/sandbox/wallet' });
+  }
+  return app;
+}

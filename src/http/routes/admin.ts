@@ -1,0 +1,90 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { SaomaError } from '../../core/errors.ts';
+import type { Runtime } from '../../runtime.ts';
+import { principal } from '../app.ts';
+import { requireMerchant } from '../auth.ts';
+import { ListQuery, LoginBody, MerchantBody, MerchantParams, NameBody, OperatorBody, TerminalBody, WebhookBody, limitOf } from '../schemas.ts';
+
+const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } };
+
+/** Merchants and their stores, terminals, operators and API keys. */
+export function adminRoutes(rt: Runtime): FastifyPluginAsync {
+  return async (base) => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    const m = rt.merchants;
+    const tags = ['merchants'];
+
+    app.post('/v1/merchants', { config: { permission: 'merchant:create' }, schema: { tags, body: MerchantBody, response: err, summary: 'Create a merchant (platform key). The webhook secret is shown once.' } },
+      async (req, reply) => reply.code(201).send(await m.createMerchant(req.body)));
+
+    app.get('/v1/merchants', { config: { permission: 'merchant:create' }, schema: { tags, querystring: ListQuery, summary: 'List merchants (platform key)' } },
+      async (req) => ({ data: await m.listMerchants(limitOf(req.query)) }));
+
+    app.get('/v1/merchants/:merchantId', { config: { permission: 'merchant:read' }, schema: { tags, params: MerchantParams, response: err } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return m.getMerchant(req.params.merchantId);
+      });
+
+    app.put('/v1/merchants/:merchantId/webhook', { config: { permission: 'webhook:manage' }, schema: { tags, params: MerchantParams, body: WebhookBody, response: err, summary: 'Set the webhook URL; rotateSecret returns a new signing secret once' } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return m.updateWebhook(req.params.merchantId, req.body.url, req.body.rotateSecret ?? false);
+      });
+
+    app.post('/v1/merchants/:merchantId/stores', { config: { permission: 'merchant:admin' }, schema: { tags, params: MerchantParams, body: NameBody, response: err } },
+      async (req, reply) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return reply.code(201).send(await m.createStore(req.params.merchantId, req.body.name));
+      });
+    app.get('/v1/merchants/:merchantId/stores', { config: { permission: 'merchant:read' }, schema: { tags, params: MerchantParams, response: err } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return { data: await m.listStores(req.params.merchantId) };
+      });
+
+    app.post('/v1/merchants/:merchantId/terminals', { config: { permission: 'merchant:admin' }, schema: { tags, params: MerchantParams, body: TerminalBody, response: err, summary: 'Register a terminal; its device token is shown once' } },
+      async (req, reply) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return reply.code(201).send(await m.createTerminal(req.params.merchantId, req.body.storeId, req.body.name));
+      });
+    app.get('/v1/merchants/:merchantId/terminals', { config: { permission: 'merchant:read' }, schema: { tags, params: MerchantParams, response: err } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return { data: await m.listTerminals(req.params.merchantId) };
+      });
+
+    app.post('/v1/merchants/:merchantId/operators', { config: { permission: 'merchant:admin' }, schema: { tags, params: MerchantParams, body: OperatorBody, response: err } },
+      async (req, reply) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return reply.code(201).send(await m.createOperator(req.params.merchantId, req.body));
+      });
+    app.get('/v1/merchants/:merchantId/operators', { config: { permission: 'merchant:read' }, schema: { tags, params: MerchantParams, response: err } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return { data: await m.listOperators(req.params.merchantId) };
+      });
+
+    app.post('/v1/merchants/:merchantId/api-keys', { config: { permission: 'merchant:admin' }, schema: { tags, params: MerchantParams, response: err, summary: 'Create an API key; its secret is shown once' } },
+      async (req, reply) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return reply.code(201).send(await m.createApiKey(req.params.merchantId));
+      });
+    app.delete('/v1/merchants/:merchantId/api-keys/:keyId', { config: { permission: 'merchant:admin' }, schema: { tags, params: Type.Object({ merchantId: Type.String(), keyId: Type.String() }), response: err } },
+      async (req, reply) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        await m.revokeApiKey(req.params.merchantId, req.params.keyId);
+        rt.auth.forget(req.params.keyId);
+        return reply.code(204).send();
+      });
+
+    app.post('/v1/operators/login', { config: { permission: 'payment:create' }, schema: { tags: ['terminal'], body: LoginBody, response: { ...err, 423: { $ref: 'Error#' } }, summary: 'Operator PIN login on a terminal; returns an operator session token' } },
+      async (req) => {
+        const p = principal(req);
+        if (p.kind !== 'terminal') throw new SaomaError('forbidden', 'Operators log in on a terminal: call this with the terminal\'s device token.');
+        return m.login(p, req.body.operatorId, req.body.pin);
+      });
+  };
+}

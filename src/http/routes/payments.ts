@@ -1,0 +1,134 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { SaomaError } from '../../core/errors.ts';
+import type { Principal } from '../../core/roles.ts';
+import { isFinalPayment } from '../../core/payment-state.ts';
+import type { Origin } from '../../payments/service.ts';
+import type { Runtime } from '../../runtime.ts';
+import { principal } from '../app.ts';
+import { actingMerchant } from '../auth.ts';
+import { IdParams, ListQuery, PaymentBody, RefundBody, SaleBody, limitOf } from '../schemas.ts';
+
+const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' } };
+
+function idempotencyKey(req: FastifyRequest): string | undefined {
+  const v = req.headers['idempotency-key'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length < 1 || v.length > 255 || !/^[\x21-\x7e]+$/.test(v)) {
+    throw new SaomaError('invalid_request', 'Idempotency-Key must be 1–255 visible ASCII characters; a UUID is ideal.');
+  }
+  return v;
+}
+
+function merchantHeader(req: FastifyRequest): string | undefined {
+  const v = req.headers['saoma-merchant'];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Sales, payments and refunds: what the POS and integrators call. */
+export function paymentRoutes(rt: Runtime): FastifyPluginAsync {
+  return async (base) => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    const svc = rt.payments;
+
+    /** The terminal a new sale or payment is taken on: the caller's own, or (API key) the one named. */
+    async function origin(p: Principal, terminalId: string | undefined): Promise<Origin> {
+      if (p.kind === 'terminal' || p.kind === 'operator') {
+        if (terminalId && terminalId !== p.terminalId) throw new SaomaError('forbidden', 'A terminal can only take payments on itself; drop terminalId.');
+        return { merchantId: p.merchantId, storeId: p.storeId, terminalId: p.terminalId };
+      }
+      if (p.kind !== 'merchant') throw new SaomaError('forbidden', 'Payments are taken by a terminal or a merchant API key.');
+      if (!terminalId) throw new SaomaError('invalid_request', 'A merchant API key must say which terminal takes the payment: add terminalId.');
+      const t = await rt.store.db.selectFrom('terminals').select(['id', 'store_id']).where('id', '=', terminalId).where('merchant_id', '=', p.merchantId).executeTakeFirst();
+      if (!t) throw new SaomaError('not_found', `No terminal ${terminalId} for this merchant.`);
+      return { merchantId: p.merchantId, storeId: t.store_id, terminalId: t.id };
+    }
+
+    app.post('/v1/sales', { config: { permission: 'payment:create' }, schema: { tags: ['sales'], body: SaleBody, response: err, summary: 'Open a sale; tenders are payments that carry its saleId' } },
+      async (req, reply) => {
+        const o = await origin(principal(req), req.body.terminalId);
+        const { terminalId: _t, ...input } = req.body;
+        const res = await svc.createSale(o, input, idempotencyKey(req));
+        return reply.code(res.status).send(res.body);
+      });
+
+    app.get('/v1/sales/:id', { config: { permission: 'payment:read' }, schema: { tags: ['sales'], params: IdParams, response: err } },
+      async (req) => svc.getSale(actingMerchant(principal(req), merchantHeader(req)), req.params.id));
+
+    app.post('/v1/payments', {
+      config: { permission: 'payment:create' },
+      schema: {
+        tags: ['payments'], body: PaymentBody, response: err,
+        summary: 'Take a payment: show a dynamic QR, charge a scanned payment code, or record cash',
+        description: 'Idempotent on the Idempotency-Key header, or on outTradeNo when no key is sent: a retry returns the first answer.',
+      },
+    }, async (req, reply) => {
+      const o = await origin(principal(req), req.body.terminalId);
+      const { terminalId: _t, ...input } = req.body;
+      const res = await svc.createPayment(o, input, idempotencyKey(req));
+      return reply.code(res.status).send(res.body);
+    });
+
+    app.get('/v1/payments', { config: { permission: 'payment:read' }, schema: { tags: ['payments'], querystring: ListQuery, response: err } },
+      async (req) => ({ data: await svc.listPayments(actingMerchant(principal(req), merchantHeader(req)), { limit: limitOf(req.query), state: req.query.state, before: req.query.before }) }));
+
+    app.get('/v1/payments/:id', { config: { permission: 'payment:read' }, schema: { tags: ['payments'], params: IdParams, response: err } },
+      async (req) => svc.getPayment(actingMerchant(principal(req), merchantHeader(req)), req.params.id));
+
+    app.get('/v1/payments/:id/events', { config: { permission: 'payment:read' }, schema: { tags: ['payments'], params: IdParams, response: err, summary: 'State history of a payment' } },
+      async (req) => ({ data: await svc.events(actingMerchant(principal(req), merchantHeader(req)), req.params.id) }));
+
+    app.post('/v1/payments/:id/query', { config: { permission: 'payment:read' }, schema: { tags: ['payments'], params: IdParams, response: err, summary: 'Ask the wallet now ("query now" on the POS)' } },
+      async (req) => svc.queryNow(actingMerchant(principal(req), merchantHeader(req)), req.params.id));
+
+    app.post('/v1/payments/:id/cancel', { config: { permission: 'payment:cancel' }, schema: { tags: ['payments'], params: IdParams, response: err, summary: 'Close an unpaid QR or reverse a payment-code charge' } },
+      async (req) => svc.cancel(actingMerchant(principal(req), merchantHeader(req)), req.params.id));
+
+    app.get('/v1/payments/:id/stream', {
+      config: { permission: 'payment:read' },
+      schema: { tags: ['payments'], params: IdParams, summary: 'Live status as Server-Sent Events: one `payment` event now and one per change; ends when final' },
+    }, async (req, reply) => {
+      const merchantId = actingMerchant(principal(req), merchantHeader(req));
+      const first = await svc.getPayment(merchantId, req.params.id);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      let last = '';
+      const send = (p: typeof first) => {
+        const data = JSON.stringify(p);
+        if (data === last) return;
+        last = data;
+        res.write(`id: ${p.updatedAt}\nevent: payment\ndata: ${data}\n\n`);
+        if (isFinalPayment(p.state)) finish();
+      };
+      const unsubscribe = rt.bus.subscribe(first.id, send);
+      // A change committed by another instance (PostgreSQL) reaches us by re-reading, so nothing is missed.
+      const poll = setInterval(() => void svc.getPayment(merchantId, first.id).then(send).catch(() => undefined), 2000);
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      let done = false;
+      function finish() {
+        if (done) return;
+        done = true;
+        unsubscribe();
+        clearInterval(poll);
+        clearInterval(heartbeat);
+        res.end();
+      }
+      req.raw.on('close', finish);
+      send(first);
+    });
+
+    app.post('/v1/payments/:id/refunds', { config: { permission: 'refund:create' }, schema: { tags: ['refunds'], params: IdParams, body: RefundBody, response: err, summary: 'Refund all or part of a succeeded payment; several refunds may add up to what was paid' } },
+      async (req, reply) => {
+        const res = await svc.createRefund(actingMerchant(principal(req), merchantHeader(req)), req.params.id, req.body, idempotencyKey(req));
+        return reply.code(res.status).send(res.body);
+      });
+
+    app.get('/v1/payments/:id/refunds', { config: { permission: 'payment:read' }, schema: { tags: ['refunds'], params: IdParams, response: err } },
+      async (req) => ({ data: await svc.listRefunds(actingMerchant(principal(req), merchantHeader(req)), req.params.id) }));
+
+    app.get('/v1/refunds/:id', { config: { permission: 'payment:read' }, schema: { tags: ['refunds'], params: IdParams, response: err } },
+      async (req) => svc.getRefund(actingMerchant(principal(req), merchantHeader(req)), req.params.id));
+  };
+}

@@ -1,0 +1,77 @@
+import { Type, type Static } from 'typebox';
+
+/** Shared request/response schemas; they drive validation and the OpenAPI document at /docs. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String({ description: 'Stable machine-readable code, e.g. invalid_amount' }),
+    message: Type.String({ description: 'What went wrong and what to do next' }),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  }),
+}, { $id: 'Error' });
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+export const Amount = Type.Number({ description: 'Integer minor units (fen for CNY): 1250 means ¥12.50' });
+export const CurrencyCode = Type.String({ minLength: 3, maxLength: 3, description: 'ISO 4217, e.g. CNY' });
+export const TradeNo = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_\\-]+$', description: 'The terminal\'s own trade number; unique per merchant' });
+
+export const IdParams = Type.Object({ id: Id });
+export const MerchantParams = Type.Object({ merchantId: Id });
+
+export const PaymentBody = Type.Object({
+  outTradeNo: TradeNo,
+  amount: Amount,
+  currency: CurrencyCode,
+  method: Type.Union([Type.Literal('dynamic_qr'), Type.Literal('payment_code'), Type.Literal('cash')]),
+  channel: Type.String({ minLength: 1, maxLength: 32, description: 'sandbox, cash (alipay, wechat, unionpay, qq with their adapters)' }),
+  authCode: Type.Optional(Type.String({ minLength: 10, maxLength: 32, pattern: '^[0-9]+$', description: 'Customer payment code digits (payment_code only)' })),
+  saleId: Type.Optional(Id),
+  terminalId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Required for merchant API keys: the terminal the payment is taken on' })),
+  description: Type.Optional(Type.String({ maxLength: 128 })),
+  tendered: Type.Optional(Type.Number({ description: 'Cash handed over, in minor units; change is given back' })),
+}, { additionalProperties: false });
+export type PaymentBodyT = Static<typeof PaymentBody>;
+
+export const SaleBody = Type.Object({
+  amount: Amount,
+  currency: CurrencyCode,
+  description: Type.Optional(Type.String({ maxLength: 128 })),
+  terminalId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+}, { additionalProperties: false });
+
+export const RefundBody = Type.Object({
+  amount: Amount,
+  outRefundNo: Type.Optional(TradeNo),
+  reason: Type.Optional(Type.String({ maxLength: 128 })),
+}, { additionalProperties: false });
+
+export const MerchantBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  currency: Type.Optional(CurrencyCode),
+  webhookUrl: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 512 })),
+}, { additionalProperties: false });
+
+export const WebhookBody = Type.Object({
+  url: Type.Union([Type.String({ pattern: '^https?://', maxLength: 512 }), Type.Null()]),
+  rotateSecret: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+
+export const NameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const TerminalBody = Type.Object({ storeId: Id, name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const OperatorBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  role: Type.Union([Type.Literal('cashier'), Type.Literal('supervisor'), Type.Literal('manager')]),
+  pin: Type.String({ pattern: '^[0-9]{4,8}$', description: '4 to 8 digits' }),
+  storeId: Type.Optional(Id),
+}, { additionalProperties: false });
+export const LoginBody = Type.Object({ operatorId: Id, pin: Type.String({ minLength: 1, maxLength: 16 }) }, { additionalProperties: false });
+
+export const ListQuery = Type.Object({
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+  state: Type.Optional(Type.String({ maxLength: 32 })),
+  before: Type.Optional(Type.String({ maxLength: 40 })),
+}, { additionalProperties: false });
+
+export function limitOf(q: { limit?: string | undefined }): number {
+  return Math.min(Math.max(Number(q.limit ?? 50) || 50, 1), 200);
+}

@@ -1,0 +1,678 @@
+import type { Payment, PaymentMethod, Refund, Sale } from '../core/domain.ts';
+import { SaomaError } from '../core/errors.ts';
+import { paymentEntry, refundEntry } from '../core/ledger.ts';
+import { money, type Money } from '../core/money.ts';
+import { canTransitionPayment, isFinalPayment, type PaymentState } from '../core/payment-state.ts';
+import { checkRefundable, canTransitionRefund, type RefundState } from '../core/refund-state.ts';
+import { checkTender } from '../core/sale.ts';
+import { ChannelNotificationError, type Channel, type Notification, type NotificationReply, type RefundStatus, type TradeStatus } from '../channels/channel.ts';
+import { isUniqueViolation, nowIso, type Store, type Tx } from '../store/db.ts';
+import { newId } from '../store/ids.ts';
+import { postJournal } from '../store/ledger-repo.ts';
+import type { PaymentRow, RefundRow } from '../store/schema.ts';
+import { enqueueEvent, type EventType } from '../webhooks/outbox.ts';
+import type { PaymentBus } from './bus.ts';
+import { claimKey, findKey, replay, requestHash, storeResponse, type StoredResponse } from './idempotency.ts';
+import { toPayment, toRefund, toSale } from './rows.ts';
+
+/** Where a request comes from: the merchant and, for a terminal, its store and terminal. */
+export interface Origin {
+  merchantId: string;
+  storeId: string;
+  terminalId: string;
+}
+
+export interface ChannelRegistry {
+  /** The merchant's account on a channel; throws SaomaError when the merchant has none. */
+  get(merchantId: string, channel: string): Channel;
+}
+
+export interface ServiceConfig {
+  /** Base URL the wallets post notifications to. */
+  publicUrl: string;
+  /** Lifetime of a dynamic QR code. */
+  qrTtlMs: number;
+}
+
+export interface CreatePaymentInput {
+  outTradeNo: string;
+  amount: number;
+  currency: string;
+  method: PaymentMethod;
+  channel: string;
+  authCode?: string | undefined;
+  saleId?: string | undefined;
+  description?: string | undefined;
+  /** Cash: what the customer handed over (defaults to the amount). */
+  tendered?: number | undefined;
+}
+
+export interface CreateRefundInput {
+  amount: number;
+  outRefundNo?: string | undefined;
+  reason?: string | undefined;
+}
+
+class Conflict extends Error {}
+
+/** A notification we refuse; `reply` is what the wallet expects to hear back. */
+export class NotificationRejected extends Error {
+  readonly reply: NotificationReply;
+  constructor(message: string, reply: NotificationReply) {
+    super(message);
+    this.reply = reply;
+  }
+}
+
+const FINAL_EVENT: Partial<Record<PaymentState, EventType>> = {
+  succeeded: 'payment.succeeded', failed: 'payment.failed', closed: 'payment.closed', reversed: 'payment.reversed',
+};
+
+/**
+ * Payment orchestration. Rules that keep money safe:
+ * - a payment row (and its idempotency key) is committed before the channel is called;
+ * - a channel is never called inside a database transaction;
+ * - every state change is a guarded UPDATE … WHERE state = <what we read>; losing the race means re-read;
+ * - ledger entry, webhook event and state change commit together.
+ */
+export class PaymentService {
+  readonly store: Store;
+  private readonly channels: ChannelRegistry;
+  private readonly bus: PaymentBus;
+  private readonly config: ServiceConfig;
+
+  constructor(store: Store, channels: ChannelRegistry, bus: PaymentBus, config: ServiceConfig) {
+    this.store = store;
+    this.channels = channels;
+    this.bus = bus;
+    this.config = config;
+  }
+
+  /** Per merchant, so a notification is checked against the account of the merchant it claims to be for. */
+  notifyUrl(channel: string, merchantId: string): string {
+    return `${this.config.publicUrl}/v1/channels/${channel}/notify/${merchantId}`;
+  }
+
+  /**
+   * A wallet's asynchronous notification: verified by the merchant's channel account, recorded once per
+   * notify id, applied like any other result (so duplicates and out-of-order ones change nothing), and
+   * acknowledged in the wallet's own format only after the change committed.
+   */
+  async ingestNotification(channelName: string, merchantId: string, headers: Record<string, string | string[] | undefined>, body: string): Promise<NotificationReply> {
+    const channel = this.channels.get(merchantId, channelName);
+    let n: Notification;
+    try {
+      n = channel.parseNotification({ headers, body });
+    } catch (e) {
+      if (e instanceof ChannelNotificationError) throw new NotificationRejected(e.message, e.reply);
+      throw e;
+    }
+    const p = await this.store.db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId)
+      .where('out_trade_no', '=', n.outTradeNo).where('channel', '=', channelName).executeTakeFirst();
+    if (!p) throw new NotificationRejected(`no ${channelName} payment ${n.outTradeNo} for merchant ${merchantId}`, channel.notificationAck(false));
+    await this.applyResult(p.id, n.result, 'notify', channel, async (tx) => {
+      const seen = await tx.selectFrom('channel_notifications').select('notify_id').where('channel', '=', channelName).where('notify_id', '=', n.notifyId).executeTakeFirst();
+      if (!seen) {
+        await tx.insertInto('channel_notifications').values({ channel: channelName, notify_id: n.notifyId, payment_id: p.id, outcome: n.result.status, received_at: nowIso() }).execute();
+      }
+    });
+    return channel.notificationAck(true);
+  }
+
+  // ---------------------------------------------------------------- sales
+
+  async createSale(origin: Origin, input: { amount: number; currency: string; description?: string | undefined }, idemKey: string | undefined): Promise<StoredResponse> {
+    const amount = money(input.amount, input.currency);
+    const scope = `${origin.merchantId}:sales`;
+    const hash = requestHash({ ...input, terminal: origin.terminalId });
+    const id = newId('sale');
+    if (idemKey) {
+      const seen = await findKey(this.store, scope, idemKey);
+      if (seen) return this.replayed(seen, hash, async (rid) => ({ status: 200, body: await this.getSale(origin.merchantId, rid) }));
+    }
+    const at = nowIso();
+    try {
+      return await this.store.write(async (tx) => {
+        await tx.insertInto('sales').values({
+          id, merchant_id: origin.merchantId, store_id: origin.storeId, terminal_id: origin.terminalId, amount: amount.minor,
+          currency: amount.currency, state: 'open', paid: 0, change: 0, description: input.description ?? null, created_at: at, updated_at: at,
+        }).execute();
+        const sale = toSale((await tx.selectFrom('sales').selectAll().where('id', '=', id).executeTakeFirstOrThrow()));
+        const response = { status: 201, body: { ...sale, payments: [] } };
+        if (idemKey) {
+          await claimKey(tx, scope, idemKey, hash, id, at);
+          await storeResponse(tx, scope, idemKey, response);
+        }
+        return response;
+      });
+    } catch (e) {
+      if (idemKey && isUniqueViolation(e)) {
+        const seen = await findKey(this.store, scope, idemKey);
+        if (seen) return this.replayed(seen, hash, async (rid) => ({ status: 200, body: await this.getSale(origin.merchantId, rid) }));
+      }
+      throw e;
+    }
+  }
+
+  async getSale(merchantId: string, id: string): Promise<Sale & { payments: Payment[] }> {
+    const row = await this.store.db.selectFrom('sales').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    if (!row) throw new SaomaError('not_found', `No sale ${id} for this merchant.`);
+    const payments = await this.store.db.selectFrom('payments').selectAll().where('sale_id', '=', id).orderBy('created_at').execute();
+    return { ...toSale(row), payments: payments.map(toPayment) };
+  }
+
+  // ---------------------------------------------------------------- payments
+
+  async createPayment(origin: Origin, input: CreatePaymentInput, idemKey: string | undefined): Promise<StoredResponse> {
+    const amount = money(input.amount, input.currency);
+    if (input.method === 'cash' && input.channel !== 'cash') throw new SaomaError('invalid_request', 'Cash payments use channel "cash".');
+    if (input.method !== 'cash' && input.channel === 'cash') throw new SaomaError('invalid_request', 'Channel "cash" takes method "cash".');
+    if (input.method === 'payment_code' && !input.authCode) throw new SaomaError('invalid_request', 'A payment_code payment needs auth_code: the digits scanned from the customer\'s wallet.');
+    const tendered = input.method === 'cash' ? money(input.tendered ?? input.amount, input.currency) : null;
+    if (tendered && tendered.minor < amount.minor) throw new SaomaError('invalid_amount', 'Cash tendered must be at least the amount.');
+    const channel = input.method === 'cash' ? null : this.channels.get(origin.merchantId, input.channel);
+
+    const scope = `${origin.merchantId}:payments`;
+    const key = idemKey ?? `trade:${input.outTradeNo}`;
+    const hash = requestHash({ ...input, terminal: origin.terminalId });
+    const seen = await findKey(this.store, scope, key);
+    if (seen) return this.replayed(seen, hash, (rid) => this.snapshotResponse(origin.merchantId, rid));
+
+    const id = newId('pay');
+    const at = nowIso();
+    const expiresAt = input.method === 'dynamic_qr' ? new Date(Date.now() + this.config.qrTtlMs) : null;
+    let row: PaymentRow;
+    try {
+      row = await this.store.write(async (tx) => {
+        await claimKey(tx, scope, key, hash, id, at);
+        let applied = amount.minor;
+        let change = 0;
+        if (input.saleId) {
+          const sale = await this.lockSale(tx, origin.merchantId, input.saleId);
+          if (sale.currency !== amount.currency) throw new SaomaError('currency_mismatch', `The sale is in ${sale.currency}, the payment in ${amount.currency}.`);
+          const committed = await this.committedToSale(tx, sale.id);
+          const t = checkTender({ due: sale.amount, committed, amount: tendered?.minor ?? amount.minor, method: input.method, saleOpen: sale.state === 'open' });
+          applied = t.applied;
+          change = t.change;
+        } else if (tendered) {
+          change = tendered.minor - amount.minor;
+        }
+        const r: PaymentRow = {
+          id, merchant_id: origin.merchantId, store_id: origin.storeId, terminal_id: origin.terminalId, sale_id: input.saleId ?? null,
+          out_trade_no: input.outTradeNo, channel: input.channel, method: input.method, amount: input.method === 'cash' ? applied : amount.minor,
+          currency: amount.currency, state: 'created', channel_trade_no: null, auth_code: input.authCode ? maskCode(input.authCode) : null,
+          qr_code: null, expires_at: expiresAt?.toISOString() ?? null, refunded: 0, tendered: tendered?.minor ?? null,
+          change: tendered ? change : null, failure_code: null, failure_message: null, description: input.description ?? null,
+          attempts: 0, next_poll_at: new Date(Date.now() + 15_000).toISOString(), lease_until: null, reverse_after: null,
+          created_at: at, updated_at: at, final_at: null,
+        };
+        await tx.insertInto('payments').values(r).execute();
+        await this.event(tx, id, 'none', 'created', 'api', null, at);
+        if (input.method === 'cash') {
+          // Cash is in the drawer the moment the cashier confirms it: final in the same transaction.
+          const done = await this.transition(tx, r, 'succeeded', { channel_trade_no: null }, 'cash');
+          await storeResponse(tx, scope, key, { status: 201, body: toPayment(done) });
+          return done;
+        }
+        return r;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        const again = await findKey(this.store, scope, key);
+        if (again) return this.replayed(again, hash, (rid) => this.snapshotResponse(origin.merchantId, rid));
+        throw new SaomaError('duplicate_trade_no', `Trade number ${input.outTradeNo} was already used for another payment; send a new trade number.`);
+      }
+      throw e;
+    }
+    if (!channel) {
+      this.bus.publish(toPayment(row));
+      return { status: 201, body: toPayment(row) };
+    }
+
+    const subject = input.description ?? 'Saoma';
+    const result = input.method === 'dynamic_qr'
+      ? await safeCall(() => channel.createDynamicQr({ outTradeNo: input.outTradeNo, amount, subject, expiresAt: expiresAt!, notifyUrl: this.notifyUrl(channel.name, origin.merchantId) }))
+      : await safeCall(() => channel.payWithCode({ outTradeNo: input.outTradeNo, amount, subject, authCode: input.authCode!, notifyUrl: this.notifyUrl(channel.name, origin.merchantId) }));
+
+    const after = await this.applyResult(row.id, result, 'channel', channel, async (tx, p) => {
+      await storeResponse(tx, scope, key, { status: 201, body: toPayment(p) });
+    });
+    return { status: 201, body: toPayment(after) };
+  }
+
+  async getPayment(merchantId: string, id: string): Promise<Payment> {
+    const row = await this.store.db.selectFrom('payments').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    if (!row) throw new SaomaError('not_found', `No payment ${id} for this merchant.`);
+    return toPayment(row);
+  }
+
+  async listPayments(merchantId: string, opts: { limit: number; state?: string | undefined; before?: string | undefined }): Promise<Payment[]> {
+    let q = this.store.db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId);
+    if (opts.state) q = q.where('state', '=', opts.state);
+    if (opts.before) q = q.where('created_at', '<', opts.before);
+    const rows = await q.orderBy('created_at', 'desc').limit(opts.limit).execute();
+    return rows.map(toPayment);
+  }
+
+  async events(merchantId: string, id: string) {
+    await this.getPayment(merchantId, id);
+    return this.store.db.selectFrom('payment_events').select(['from_state', 'to_state', 'source', 'detail', 'at'])
+      .where('payment_id', '=', id).orderBy('id').execute();
+  }
+
+  private async snapshotResponse(merchantId: string, id: string): Promise<StoredResponse> {
+    return { status: 200, body: await this.getPayment(merchantId, id) };
+  }
+
+  private async replayed(row: Parameters<typeof replay>[0], hash: string, resume: (id: string) => Promise<StoredResponse>): Promise<StoredResponse> {
+    const r = replay(row, hash);
+    return r.kind === 'stored' ? r.response : resume(r.resourceId);
+  }
+
+  /** Ask the channel now (the cashier's "query now"), and apply what it says. */
+  async queryNow(merchantId: string, id: string): Promise<Payment> {
+    const p = await this.getPayment(merchantId, id);
+    if (isFinalPayment(p.state) || p.channel === 'cash') return p;
+    await this.drive(id, 'query');
+    return this.getPayment(merchantId, id);
+  }
+
+  /**
+   * Cancel: an unpaid dynamic QR is closed at the wallet; a payment-code charge is reversed (which also
+   * undoes it if the customer did pay); a succeeded payment-code charge with no refunds is reversed.
+   */
+  async cancel(merchantId: string, id: string): Promise<Payment> {
+    const p = await this.getPayment(merchantId, id);
+    if (p.state === 'closed' || p.state === 'reversed' || p.state === 'failed') return p;
+    if (p.channel === 'cash') {
+      if (p.state !== 'succeeded') return p;
+      await this.applyResult(id, { status: 'reversed' }, 'cancel', null);
+      return this.getPayment(merchantId, id);
+    }
+    if (p.state === 'succeeded' && p.refunded > 0) {
+      throw new SaomaError('invalid_transition', 'This payment has refunds; refund the rest instead of cancelling it.');
+    }
+    if (p.state === 'succeeded' && p.method === 'dynamic_qr') {
+      throw new SaomaError('invalid_transition', 'A paid QR payment cannot be cancelled; refund it instead.');
+    }
+    const channel = this.channels.get(merchantId, p.channel);
+    if (p.method === 'dynamic_qr') {
+      const r = await safeCall(() => channel.close({ outTradeNo: p.outTradeNo }));
+      await this.applyResult(id, r.status === 'closed' || r.status === 'not_found' ? { status: 'closed' } : r, 'cancel', channel);
+    } else {
+      await this.reverse(id, channel, 'cancel');
+    }
+    return this.getPayment(merchantId, id);
+  }
+
+  private async reverse(id: string, channel: Channel, source: string): Promise<void> {
+    const row = await this.load(id);
+    const r = await safeCall(() => channel.reverse({ outTradeNo: row.out_trade_no }));
+    if (r.status === 'reversed') {
+      await this.applyResult(id, { status: 'reversed' }, source, channel);
+    } else {
+      // The wallet asked us to call again, or refused: keep polling; the poller reverses again soon.
+      await this.store.write((tx) => tx.updateTable('payments')
+        .set({ next_poll_at: new Date(Date.now() + 1000).toISOString(), reverse_after: nowIso(), failure_message: r.message, updated_at: nowIso() })
+        .where('id', '=', id).where('state', 'not in', ['succeeded', 'failed', 'closed', 'reversed']).execute());
+    }
+  }
+
+  // ---------------------------------------------------------------- state changes
+
+  /**
+   * Apply what the channel said to a payment. Idempotent and safe out of order: a result that would be
+   * an illegal move (a late "waiting" after success, a second success) changes nothing.
+   */
+  async applyResult(
+    id: string,
+    result: TradeStatus,
+    source: string,
+    channel: Channel | null,
+    also?: (tx: Tx, p: PaymentRow) => Promise<void>,
+  ): Promise<PaymentRow> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const row = await this.store.write(async (tx) => {
+          const p = await tx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+          const next = this.target(p, result, channel);
+          const updated = next ? await this.transition(tx, p, next.state, next.patch, source, next.detail) : p;
+          if (also) await also(tx, updated);
+          return updated;
+        });
+        this.bus.publish(toPayment(row));
+        return row;
+      } catch (e) {
+        if (e instanceof Conflict && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  private target(p: PaymentRow, r: TradeStatus, channel: Channel | null): { state: PaymentState; patch: Partial<PaymentRow>; detail?: string } | null {
+    const now = Date.now();
+    const poll = (ms: number) => new Date(now + ms).toISOString();
+    const interval = channel?.timing.queryIntervalMs ?? 2000;
+    switch (r.status) {
+      case 'succeeded':
+        if (r.amount !== p.amount) {
+          // Never book money we did not ask for: hold as unknown and let a person look.
+          return { state: 'unknown', patch: { failure_code: 'AMOUNT_MISMATCH', failure_message: `channel reports ${r.amount}, expected ${p.amount}`, next_poll_at: poll(interval) }, detail: 'amount mismatch' };
+        }
+        return { state: 'succeeded', patch: { channel_trade_no: r.channelTradeNo || p.channel_trade_no } };
+      case 'waiting_customer':
+        return { state: 'waiting_customer', patch: { channel_trade_no: r.channelTradeNo ?? p.channel_trade_no, next_poll_at: poll(interval), ...('qrCode' in r ? { qr_code: (r as { qrCode: string }).qrCode } : {}) } };
+      case 'failed':
+        return { state: 'failed', patch: { failure_code: r.code, failure_message: r.message } };
+      case 'closed':
+        return { state: 'closed', patch: {} };
+      case 'reversed':
+        return { state: 'reversed', patch: {} };
+      case 'not_found':
+      case 'unknown': {
+        // Keep the payment's current non-final state if it has one besides created; the poller decides.
+        const patch = { next_poll_at: poll(interval), ...(r.status === 'unknown' ? { failure_code: r.code, failure_message: r.message } : {}) };
+        if (p.state === 'created' || p.state === 'pending') return { state: 'unknown', patch };
+        return null;
+      }
+    }
+  }
+
+  /** The one place a payment changes state. */
+  private async transition(tx: Tx, p: PaymentRow, to: PaymentState, patch: Partial<PaymentRow>, source: string, detail?: string): Promise<PaymentRow> {
+    if (p.state === to) {
+      if (Object.keys(patch).length > 0 && !isFinalPayment(to)) {
+        await tx.updateTable('payments').set({ ...patch, updated_at: nowIso() }).where('id', '=', p.id).where('state', '=', p.state).execute();
+        return { ...p, ...patch };
+      }
+      return p;
+    }
+    if (!canTransitionPayment(p.state as PaymentState, to)) {
+      await this.event(tx, p.id, p.state, p.state, source, `ignored ${to}${detail ? `: ${detail}` : ''}`, nowIso());
+      return p;
+    }
+    const at = nowIso();
+    const final = isFinalPayment(to);
+    const set: Partial<PaymentRow> = { ...patch, state: to, updated_at: at, ...(final ? { final_at: at, next_poll_at: null, lease_until: null } : {}) };
+    const res = await tx.updateTable('payments').set(set).where('id', '=', p.id).where('state', '=', p.state).executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`payment ${p.id} moved on`);
+    const next: PaymentRow = { ...p, ...set } as PaymentRow;
+    await this.event(tx, p.id, p.state, to, source, detail ?? null, at);
+    const terminal = { id: p.id, merchantId: p.merchant_id, terminalId: p.terminal_id, channel: p.channel, amount: p.amount, currency: p.currency as Money['currency'] };
+    if (to === 'succeeded') {
+      await postJournal(tx, paymentEntry(terminal), at);
+      if (p.sale_id) await this.addToSale(tx, p.sale_id, p.amount, p.change ?? 0, at);
+    }
+    if (to === 'reversed' && p.state === 'succeeded') {
+      await postJournal(tx, refundEntry('reversal', { ...terminal, amount: p.amount - p.refunded }), at);
+      if (p.sale_id) await this.addToSale(tx, p.sale_id, -p.amount, -(p.change ?? 0), at);
+    }
+    const type = FINAL_EVENT[to];
+    if (type) await enqueueEvent(tx, p.merchant_id, type, toPayment(next), at);
+    return next;
+  }
+
+  private async event(tx: Tx, paymentId: string, from: string, to: string, source: string, detail: string | null, at: string): Promise<void> {
+    await tx.insertInto('payment_events').values({ payment_id: paymentId, from_state: from, to_state: to, source, detail, at }).execute();
+  }
+
+  private async lockSale(tx: Tx, merchantId: string, saleId: string) {
+    let q = tx.selectFrom('sales').selectAll().where('id', '=', saleId).where('merchant_id', '=', merchantId);
+    if (this.store.flavor === 'pg') q = q.forUpdate();
+    const sale = await q.executeTakeFirst();
+    if (!sale) throw new SaomaError('not_found', `No sale ${saleId} for this merchant.`);
+    return sale;
+  }
+
+  /** What succeeded and in-flight tenders already cover. */
+  private async committedToSale(tx: Tx, saleId: string): Promise<number> {
+    const r = await tx.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('total'))
+      .where('sale_id', '=', saleId).where('state', 'not in', ['failed', 'closed', 'reversed']).executeTakeFirst();
+    return Number(r?.total ?? 0);
+  }
+
+  private async addToSale(tx: Tx, saleId: string, amount: number, change: number, at: string): Promise<void> {
+    const sale = await tx.selectFrom('sales').selectAll().where('id', '=', saleId).executeTakeFirstOrThrow();
+    const paid = sale.paid + amount;
+    const state = paid >= sale.amount ? 'completed' : 'open';
+    await tx.updateTable('sales').set({ paid, change: sale.change + change, state, updated_at: at }).where('id', '=', saleId).execute();
+    if (state === 'completed' && sale.state !== 'completed') {
+      await enqueueEvent(tx, sale.merchant_id, 'sale.completed', { ...toSale({ ...sale, paid, state, change: sale.change + change }) }, at);
+    }
+  }
+
+  private async load(id: string): Promise<PaymentRow> {
+    return this.store.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  }
+
+  // ---------------------------------------------------------------- background: query, expire, reverse
+
+  /**
+   * One step for a non-final payment: query the channel; close an expired QR; reverse a payment-code
+   * charge whose result is still not final after the channel's limit. Called by the poller and by
+   * "query now".
+   */
+  async drive(id: string, _why: 'poll' | 'query'): Promise<void> {
+    const p = await this.load(id);
+    if (isFinalPayment(p.state as PaymentState) || p.channel === 'cash') return;
+    const channel = this.channels.get(p.merchant_id, p.channel);
+    const now = Date.now();
+    const age = now - Date.parse(p.created_at);
+    await this.store.write((tx) => tx.updateTable('payments').set({ attempts: p.attempts + 1 }).where('id', '=', id).execute());
+
+    if (p.reverse_after) return this.reverse(id, channel, 'poller');
+
+    if (p.method === 'dynamic_qr' && p.expires_at && Date.parse(p.expires_at) <= now) {
+      // Expired: close at the wallet too. If the customer paid at the last second, the close says so.
+      const closed = await safeCall(() => channel.close({ outTradeNo: p.out_trade_no }));
+      if (closed.status === 'closed' || closed.status === 'not_found' || closed.status === 'reversed') {
+        await this.applyResult(id, { status: 'closed' }, 'expiry', channel);
+        return;
+      }
+      const q = await safeCall(() => channel.query({ outTradeNo: p.out_trade_no }));
+      await this.applyResult(id, q, 'expiry', channel);
+      return;
+    }
+
+    const q = await safeCall(() => channel.query({ outTradeNo: p.out_trade_no }));
+    if (q.status !== 'waiting_customer' && q.status !== 'unknown' && q.status !== 'not_found') {
+      await this.applyResult(id, q, 'poller', channel);
+      return;
+    }
+    if (q.status === 'not_found' && p.method === 'dynamic_qr' && (p.state === 'created' || age > 60_000)) {
+      // The precreate never reached the wallet (we crashed or it failed): nothing to pay, close ours.
+      await this.applyResult(id, { status: 'closed' }, 'poller', channel);
+      return;
+    }
+    const giveUp = p.method === 'payment_code' && (age >= channel.timing.payCodeGiveUpMs || (p.state === 'created' && q.status === 'not_found'));
+    if (giveUp) {
+      const wait = Date.parse(p.created_at) + channel.timing.minReverseDelayMs - now;
+      if (wait > 0) {
+        await this.reschedule(id, wait);
+        return;
+      }
+      await this.reverse(id, channel, 'poller');
+      return;
+    }
+    await this.applyResult(id, q, 'poller', channel);
+    await this.reschedule(id, channel.timing.queryIntervalMs);
+  }
+
+  private async reschedule(id: string, ms: number): Promise<void> {
+    await this.store.write((tx) => tx.updateTable('payments').set({ next_poll_at: new Date(Date.now() + ms).toISOString(), lease_until: null })
+      .where('id', '=', id).where('state', 'not in', ['succeeded', 'failed', 'closed', 'reversed']).execute());
+  }
+
+  /** Claim due non-final payments; on PostgreSQL several instances share the work without overlap. */
+  async claimDue(limit: number, leaseMs = 30_000): Promise<string[]> {
+    const now = nowIso();
+    const lease = new Date(Date.now() + leaseMs).toISOString();
+    const db = this.store.db;
+    if (this.store.flavor === 'pg') {
+      return this.store.write(async (tx) => {
+        const rows = await tx.selectFrom('payments').select('id')
+          .where('next_poll_at', '<=', now).where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .orderBy('next_poll_at').limit(limit).forUpdate().skipLocked().execute();
+        const ids = rows.map((r) => r.id);
+        if (ids.length) await tx.updateTable('payments').set({ lease_until: lease }).where('id', 'in', ids).execute();
+        return ids;
+      });
+    }
+    const rows = await db.selectFrom('payments').select('id').where('next_poll_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('next_poll_at').limit(limit).execute();
+    const ids = rows.map((r) => r.id);
+    if (ids.length) await this.store.write((tx) => tx.updateTable('payments').set({ lease_until: lease }).where('id', 'in', ids).execute());
+    return ids;
+  }
+
+  /** After a restart on the single-process store nothing else can be working on a payment: resume all now. */
+  async resumeAll(): Promise<number> {
+    const r = await this.store.write((tx) => tx.updateTable('payments').set({ next_poll_at: nowIso(), lease_until: null })
+      .where('state', 'not in', ['succeeded', 'failed', 'closed', 'reversed']).executeTakeFirst());
+    await this.store.write((tx) => tx.updateTable('refunds').set({ next_poll_at: nowIso() }).where('state', 'in', ['pending', 'unknown']).executeTakeFirst());
+    return Number(r.numUpdatedRows);
+  }
+
+  // ---------------------------------------------------------------- refunds
+
+  async createRefund(merchantId: string, paymentId: string, input: CreateRefundInput, idemKey: string | undefined): Promise<StoredResponse> {
+    const p = await this.getPayment(merchantId, paymentId);
+    const amount = money(input.amount, p.currency);
+    const outRefundNo = input.outRefundNo ?? idemKey ?? newId('rfd');
+    const scope = `${merchantId}:refunds`;
+    const key = idemKey ?? `refund:${outRefundNo}`;
+    const hash = requestHash({ ...input, paymentId });
+    const seen = await findKey(this.store, scope, key);
+    if (seen) return this.replayed(seen, hash, async (rid) => ({ status: 200, body: await this.getRefund(merchantId, rid) }));
+    const id = newId('rfd');
+    const at = nowIso();
+    let row: RefundRow;
+    try {
+      row = await this.store.write(async (tx) => {
+        let q = tx.selectFrom('payments').selectAll().where('id', '=', paymentId);
+        if (this.store.flavor === 'pg') q = q.forUpdate();
+        const pay = await q.executeTakeFirstOrThrow();
+        const inFlight = await tx.selectFrom('refunds').select((eb) => eb.fn.sum<number>('amount').as('total'))
+          .where('payment_id', '=', paymentId).where('state', '!=', 'failed').executeTakeFirst();
+        checkRefundable({ paymentState: pay.state as PaymentState, paid: pay.amount, refundedOrInFlight: Number(inFlight?.total ?? 0), amount: amount.minor });
+        await claimKey(tx, scope, key, hash, id, at);
+        const r: RefundRow = {
+          id, payment_id: paymentId, merchant_id: merchantId, out_refund_no: outRefundNo, amount: amount.minor, currency: amount.currency,
+          state: 'pending', reason: input.reason ?? null, channel_refund_no: null, failure_message: null, attempts: 0,
+          next_poll_at: new Date(Date.now() + 15_000).toISOString(), created_at: at, updated_at: at,
+        };
+        await tx.insertInto('refunds').values(r).execute();
+        if (pay.channel === 'cash') {
+          // Cash goes back across the counter: done as soon as it is recorded.
+          const done = await this.refundTransition(tx, r, 'succeeded', { channel_refund_no: null });
+          await storeResponse(tx, scope, key, { status: 201, body: toRefund(done) });
+          return done;
+        }
+        return r;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        const again = await findKey(this.store, scope, key);
+        if (again) return this.replayed(again, hash, async (rid) => ({ status: 200, body: await this.getRefund(merchantId, rid) }));
+        throw new SaomaError('duplicate_trade_no', `Refund number ${outRefundNo} was already used; send a new one.`);
+      }
+      throw e;
+    }
+    if (p.channel === 'cash') return { status: 201, body: toRefund(row) };
+    const channel = this.channels.get(merchantId, p.channel);
+    const result = await safeRefund(() => channel.refund({
+      outTradeNo: p.outTradeNo, outRefundNo, amount, total: money(p.amount, p.currency), reason: input.reason ?? null,
+    }));
+    const after = await this.applyRefund(id, result, async (tx, r) => storeResponse(tx, scope, key, { status: 201, body: toRefund(r) }));
+    return { status: 201, body: toRefund(after) };
+  }
+
+  async getRefund(merchantId: string, id: string): Promise<Refund> {
+    const row = await this.store.db.selectFrom('refunds').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+    if (!row) throw new SaomaError('not_found', `No refund ${id} for this merchant.`);
+    return toRefund(row);
+  }
+
+  async listRefunds(merchantId: string, paymentId: string): Promise<Refund[]> {
+    await this.getPayment(merchantId, paymentId);
+    const rows = await this.store.db.selectFrom('refunds').selectAll().where('payment_id', '=', paymentId).orderBy('created_at').execute();
+    return rows.map(toRefund);
+  }
+
+  async applyRefund(id: string, result: RefundStatus, also?: (tx: Tx, r: RefundRow) => Promise<void>): Promise<RefundRow> {
+    return this.store.write(async (tx) => {
+      const r = await tx.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      let next = r;
+      if (result.status === 'succeeded') next = await this.refundTransition(tx, r, 'succeeded', { channel_refund_no: result.channelRefundNo });
+      else if (result.status === 'failed') next = await this.refundTransition(tx, r, 'failed', { failure_message: `${result.code}: ${result.message}` });
+      else {
+        const patch = { next_poll_at: new Date(Date.now() + 2000).toISOString(), ...(result.status === 'unknown' ? { failure_message: result.message } : {}) };
+        next = r.state === 'pending' && result.status === 'unknown' ? await this.refundTransition(tx, r, 'unknown', patch) : r;
+        if (next === r) await tx.updateTable('refunds').set(patch).where('id', '=', id).execute();
+      }
+      if (also) await also(tx, next);
+      return next;
+    });
+  }
+
+  private async refundTransition(tx: Tx, r: RefundRow, to: RefundState, patch: Partial<RefundRow>): Promise<RefundRow> {
+    if (r.state === to || !canTransitionRefund(r.state as RefundState, to)) return r;
+    const at = nowIso();
+    const set: Partial<RefundRow> = { ...patch, state: to, updated_at: at, ...(to === 'succeeded' || to === 'failed' ? { next_poll_at: null } : {}) };
+    const res = await tx.updateTable('refunds').set(set).where('id', '=', r.id).where('state', '=', r.state).executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`refund ${r.id} moved on`);
+    const next = { ...r, ...set } as RefundRow;
+    if (to === 'succeeded') {
+      const p = await tx.selectFrom('payments').selectAll().where('id', '=', r.payment_id).executeTakeFirstOrThrow();
+      await tx.updateTable('payments').set({ refunded: p.refunded + r.amount, updated_at: at }).where('id', '=', p.id).execute();
+      await postJournal(tx, refundEntry('refund', { id: r.id, merchantId: r.merchant_id, terminalId: p.terminal_id, channel: p.channel, amount: r.amount, currency: r.currency as Money['currency'] }), at);
+      await enqueueEvent(tx, r.merchant_id, 'refund.succeeded', toRefund(next), at);
+    }
+    if (to === 'failed') await enqueueEvent(tx, r.merchant_id, 'refund.failed', toRefund(next), at);
+    return next;
+  }
+
+  async claimDueRefunds(limit: number): Promise<string[]> {
+    const rows = await this.store.db.selectFrom('refunds').select('id').where('state', 'in', ['pending', 'unknown'])
+      .where('next_poll_at', '<=', nowIso()).orderBy('next_poll_at').limit(limit).execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Ask the wallet about a refund in doubt; if it never arrived, send it again under the same refund number. */
+  async driveRefund(id: string): Promise<void> {
+    const r = await this.store.db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    if (r.state === 'succeeded' || r.state === 'failed') return;
+    const p = await this.load(r.payment_id);
+    const channel = this.channels.get(p.merchant_id, p.channel);
+    let result = await safeRefund(() => channel.queryRefund({ outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no }));
+    if (result.status === 'failed' && result.code === 'TRADE_NOT_EXIST') {
+      result = await safeRefund(() => channel.refund({
+        outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no, amount: money(r.amount, r.currency), total: money(p.amount, p.currency), reason: r.reason,
+      }));
+    }
+    await this.applyRefund(id, result);
+  }
+}
+
+/** A thrown adapter error is an unknown result, never a failure we could act on as final. */
+async function safeCall<T extends TradeStatus | { status: 'waiting_customer'; qrCode: string } | { status: 'reversed' } | { status: 'retry'; message: string } | { status: 'failed'; code: string; message: string }>(fn: () => Promise<T>): Promise<T | { status: 'unknown'; code: string; message: string }> {
+  try {
+    return await fn();
+  } catch (e) {
+    return { status: 'unknown', code: 'ADAPTER_ERROR', message: (e as Error).message };
+  }
+}
+
+async function safeRefund(fn: () => Promise<RefundStatus>): Promise<RefundStatus> {
+  try {
+    return await fn();
+  } catch (e) {
+    return { status: 'unknown', code: 'ADAPTER_ERROR', message: (e as Error).message };
+  }
+}
+
+/** Payment codes are bearer tokens for a minute: keep only enough to recognise one. */
+function maskCode(code: string): string {
+  return code.length <= 8 ? '****' : `${code.slice(0, 4)}${'*'.repeat(code.length - 8)}${code.slice(-4)}`;
+}

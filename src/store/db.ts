@@ -1,0 +1,129 @@
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DB } from './schema.ts';
+import { migrations, type Flavor } from './migrations.ts';
+
+// Money columns are bigint on PostgreSQL; amounts are capped far below 2^53, so Number is exact.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => Number(v));
+
+export type Tx = Transaction<DB> | Kysely<DB>;
+
+interface Pending<T> {
+  fn: (tx: Tx) => Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * The database, with durable writes. Every acknowledged write is on disk: SQLite runs WAL with
+ * synchronous=FULL, PostgreSQL with synchronous_commit=on.
+ *
+ * SQLite has one writer and pays one fsync per commit, so writes that arrive together are committed
+ * together (group commit): each caller's work runs inside its own SAVEPOINT of one shared transaction,
+ * a caller whose work throws is rolled back alone, and nobody is answered before the shared COMMIT.
+ * PostgreSQL already shares WAL flushes between concurrent backends, so there each write is its own
+ * transaction on the pool.
+ */
+export class Store {
+  readonly db: Kysely<DB>;
+  readonly flavor: Flavor;
+  private queue: Pending<unknown>[] = [];
+  private flushing = false;
+  private closed = false;
+
+  constructor(db: Kysely<DB>, flavor: Flavor) {
+    this.db = db;
+    this.flavor = flavor;
+  }
+
+  static open(url: string): Store {
+    if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+      const pool = new pg.Pool({ connectionString: url, max: Number(process.env.SAOMA_PG_POOL ?? 10) });
+      pool.on('connect', (client) => {
+        client.query('SET synchronous_commit = on').catch(() => undefined);
+      });
+      // An idle client dropped by the server must not crash the process.
+      pool.on('error', () => undefined);
+      return new Store(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'pg');
+    }
+    const path = url.replace(/^sqlite:/, '');
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const database = new Database(path);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = FULL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    database.pragma('cache_size = -65536');
+    return new Store(new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+  }
+
+  async migrate(): Promise<string[]> {
+    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => migrations(this.flavor) } });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error;
+    return (results ?? []).map((r) => `${r.migrationName}: ${r.status}`);
+  }
+
+  /** Run `fn` in a durable transaction; resolves only after its commit. */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (this.flavor === 'pg') return this.db.transaction().execute(fn);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve, reject } as Pending<unknown>);
+      if (!this.flushing) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch = this.queue;
+    this.queue = [];
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const item of batch) {
+          await sql`SAVEPOINT w`.execute(trx);
+          try {
+            const value = await item.fn(trx);
+            await sql`RELEASE w`.execute(trx);
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            await sql`ROLLBACK TO w`.execute(trx);
+            await sql`RELEASE w`.execute(trx);
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+      batch.forEach((item, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) item.resolve(o.value);
+        else item.reject(o.error);
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) setImmediate(() => void this.flush());
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.db.destroy();
+  }
+}
+
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

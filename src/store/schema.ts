@@ -1,0 +1,70 @@
+import type { Generated } from 'kysely';
+
+/** Row shapes as stored. Times are ISO-8601 UTC strings written by the application, identical on both stores. */
+export interface MerchantRow {
+  id: string; name: string; timezone: string; currency: string;
+  webhook_url: string | null; webhook_secret_enc: string; created_at: string;
+}
+export interface StoreRow { id: string; merchant_id: string; name: string; created_at: string }
+export interface TerminalRow { id: string; merchant_id: string; store_id: string; name: string; token_hash: string; created_at: string }
+export interface OperatorRow {
+  id: string; merchant_id: string; store_id: string | null; name: string; role: string; pin_hash: string;
+  failed_attempts: number; locked_until: string | null; created_at: string;
+}
+export interface OperatorSessionRow { token_hash: string; operator_id: string; terminal_id: string; expires_at: string }
+export interface ApiKeyRow { id: string; merchant_id: string | null; kind: string; secret_enc: string; created_at: string; revoked_at: string | null }
+export interface NonceRow { key_id: string; nonce: string; expires_at: string }
+export interface IdempotencyRow {
+  scope: string; key: string; request_hash: string; resource_id: string | null;
+  response_status: number | null; response_body: string | null; created_at: string;
+}
+export interface SaleRow {
+  id: string; merchant_id: string; store_id: string; terminal_id: string; amount: number; currency: string;
+  state: string; paid: number; change: number; description: string | null; created_at: string; updated_at: string;
+}
+export interface PaymentRow {
+  id: string; merchant_id: string; store_id: string; terminal_id: string; sale_id: string | null; out_trade_no: string;
+  channel: string; method: string; amount: number; currency: string; state: string; channel_trade_no: string | null;
+  auth_code: string | null; qr_code: string | null; expires_at: string | null; refunded: number; tendered: number | null;
+  change: number | null; failure_code: string | null; failure_message: string | null; description: string | null;
+  attempts: number; next_poll_at: string | null; lease_until: string | null; reverse_after: string | null;
+  created_at: string; updated_at: string; final_at: string | null;
+}
+export interface PaymentEventRow { id: Generated<number>; payment_id: string; from_state: string; to_state: string; source: string; detail: string | null; at: string }
+export interface RefundRow {
+  id: string; payment_id: string; merchant_id: string; out_refund_no: string; amount: number; currency: string;
+  state: string; reason: string | null; channel_refund_no: string | null; failure_message: string | null;
+  attempts: number; next_poll_at: string | null; created_at: string; updated_at: string;
+}
+export interface JournalRow { id: string; merchant_id: string; kind: string; ref: string; created_at: string }
+export interface PostingRow { id: Generated<number>; journal_id: string; merchant_id: string; account: string; amount: number; currency: string; created_at: string }
+export interface OutboxRow {
+  id: string; merchant_id: string; event_type: string; payload: string; state: string; attempts: number;
+  next_attempt_at: string; lease_until: string | null; last_status: number | null; last_error: string | null;
+  created_at: string; delivered_at: string | null;
+}
+export interface DeliveryRow {
+  id: Generated<number>; event_id: string; merchant_id: string; attempt: number; url: string; status: number | null;
+  error: string | null; duration_ms: number; at: string;
+}
+export interface NotificationRow { channel: string; notify_id: string; payment_id: string | null; outcome: string; received_at: string }
+
+export interface DB {
+  merchants: MerchantRow;
+  stores: StoreRow;
+  terminals: TerminalRow;
+  operators: OperatorRow;
+  operator_sessions: OperatorSessionRow;
+  api_keys: ApiKeyRow;
+  nonces: NonceRow;
+  idempotency: IdempotencyRow;
+  sales: SaleRow;
+  payments: PaymentRow;
+  payment_events: PaymentEventRow;
+  refunds: RefundRow;
+  journals: JournalRow;
+  postings: PostingRow;
+  outbox: OutboxRow;
+  webhook_deliveries: DeliveryRow;
+  channel_notifications: NotificationRow;
+}
