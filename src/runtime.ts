@@ -7,6 +7,7 @@ import { SandboxWallet } from './channels/sandbox/emulator.ts';
 import { Authenticator } from './http/auth.ts';
 import { MerchantService } from './merchants/service.ts';
 import { PaymentBus } from './payments/bus.ts';
+import { PgRelay } from './payments/pg-relay.ts';
 import { PaymentService, type ChannelRegistry } from './payments/service.ts';
 import { Worker } from './payments/worker.ts';
 import { Sealer } from './security/secrets.ts';
@@ -49,6 +50,7 @@ export class Runtime {
   readonly deliverer: WebhookDeliverer;
   readonly worker: Worker;
   readonly sandboxWallet: SandboxWallet | null;
+  private relay: PgRelay | null = null;
 
   constructor(config: Config, log: (msg: string, err?: unknown) => void = () => undefined) {
     this.config = config;
@@ -68,11 +70,16 @@ export class Runtime {
   async start(): Promise<void> {
     await this.store.migrate();
     if (this.store.flavor === 'sqlite') await this.payments.resumeAll();
+    else {
+      this.relay = new PgRelay(this.config.databaseUrl, this.bus, (id) => this.payments.findPayment(id));
+      await this.relay.start();
+    }
     this.worker.start();
   }
 
   async stop(): Promise<void> {
     await this.worker.stop();
+    await this.relay?.stop();
     await this.store.close();
     this.sandboxWallet?.close();
   }

@@ -14,6 +14,10 @@ export class PaymentBus {
     this.emitter.emit(p.id, p);
     this.emitter.emit('*', p);
   }
+  /** Whether anyone here is listening for this payment (so a remote change is worth loading). */
+  watched(paymentId: string): boolean {
+    return this.emitter.listenerCount(paymentId) > 0;
+  }
   subscribe(paymentId: string, fn: (p: Payment) => void): () => void {
     this.emitter.on(paymentId, fn);
     return () => this.emitter.off(paymentId, fn);

@@ -12,6 +12,8 @@ import { postJournal } from '../store/ledger-repo.ts';
 import type { PaymentRow, RefundRow } from '../store/schema.ts';
 import { enqueueEvent, type EventType } from '../webhooks/outbox.ts';
 import type { PaymentBus } from './bus.ts';
+import { PAYMENT_CHANNEL } from './pg-relay.ts';
+import { sql } from 'kysely';
 import { claimKey, findKey, replay, requestHash, storeResponse, type StoredResponse } from './idempotency.ts';
 import { toPayment, toRefund, toSale } from './rows.ts';
 
@@ -246,6 +248,11 @@ export class PaymentService {
     return toPayment(row);
   }
 
+  async findPayment(id: string): Promise<Payment | null> {
+    const row = await this.store.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toPayment(row) : null;
+  }
+
   async listPayments(merchantId: string, opts: { limit: number; state?: string | undefined; before?: string | undefined }): Promise<Payment[]> {
     let q = this.store.db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId);
     if (opts.state) q = q.where('state', '=', opts.state);
@@ -355,6 +362,9 @@ export class PaymentService {
     const interval = channel?.timing.queryIntervalMs ?? 2000;
     switch (r.status) {
       case 'succeeded':
+        // We already asked the wallet to reverse this trade and have no answer yet: a success report may
+        // predate the reversal (a retried notification, a late reply). Only the reversal's answer decides.
+        if (p.reverse_after) return null;
         if (r.amount !== p.amount) {
           // Never book money we did not ask for: hold as unknown and let a person look.
           return { state: 'unknown', patch: { failure_code: 'AMOUNT_MISMATCH', failure_message: `channel reports ${r.amount}, expected ${p.amount}`, next_poll_at: poll(interval) }, detail: 'amount mismatch' };
@@ -398,6 +408,7 @@ export class PaymentService {
     if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`payment ${p.id} moved on`);
     const next: PaymentRow = { ...p, ...set } as PaymentRow;
     await this.event(tx, p.id, p.state, to, source, detail ?? null, at);
+    if (this.store.flavor === 'pg') await sql`select pg_notify(${PAYMENT_CHANNEL}, ${p.id})`.execute(tx);
     const terminal = { id: p.id, merchantId: p.merchant_id, terminalId: p.terminal_id, channel: p.channel, amount: p.amount, currency: p.currency as Money['currency'] };
     if (to === 'succeeded') {
       await postJournal(tx, paymentEntry(terminal), at);

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -31,6 +31,8 @@ interface Pending<T> {
 export class Store {
   readonly db: Kysely<DB>;
   readonly flavor: Flavor;
+  /** The SQLite handle, for the savepoints of group commit (same connection Kysely uses). */
+  raw: Database.Database | null = null;
   private queue: Pending<unknown>[] = [];
   private flushing = false;
   private closed = false;
@@ -54,11 +56,13 @@ export class Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const database = new Database(path);
     database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = FULL');
+    database.pragma(`synchronous = ${process.env.SAOMA_SQLITE_SYNC ?? 'FULL'}`);
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
     database.pragma('cache_size = -65536');
-    return new Store(new Kysely<DB>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+    const store = new Store(new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), 'sqlite');
+    store.raw = database;
+    return store;
   }
 
   async migrate(): Promise<string[]> {
@@ -83,18 +87,20 @@ export class Store {
     this.flushing = true;
     const batch = this.queue;
     this.queue = [];
+    const raw = this.raw!;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       await this.db.transaction().execute(async (trx) => {
         for (const item of batch) {
-          await sql`SAVEPOINT w`.execute(trx);
+          // Straight on the handle: Kysely holds the connection for this transaction, so nothing interleaves.
+          raw.exec('SAVEPOINT w');
           try {
             const value = await item.fn(trx);
-            await sql`RELEASE w`.execute(trx);
+            raw.exec('RELEASE w');
             outcomes.push({ ok: true, value });
           } catch (error) {
-            await sql`ROLLBACK TO w`.execute(trx);
-            await sql`RELEASE w`.execute(trx);
+            raw.exec('ROLLBACK TO w');
+            raw.exec('RELEASE w');
             outcomes.push({ ok: false, error });
           }
         }
@@ -117,6 +123,26 @@ export class Store {
     while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.db.destroy();
   }
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements are reusable, and preparing is a large
+ * share of a small query's cost. Cache them by SQL text (the set of distinct queries is small).
+ */
+function withStatementCache(database: Database.Database) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = database.prepare(text);
+        if (cache.size > 1000) cache.clear();
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 export function isUniqueViolation(e: unknown): boolean {

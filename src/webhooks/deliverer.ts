@@ -1,6 +1,7 @@
 import type { Sealer } from '../security/secrets.ts';
 import { nowIso, type Store } from '../store/db.ts';
 import { signWebhook } from './verify.ts';
+import { post } from '../channels/http.ts';
 
 /**
  * Back-off after each failed attempt, in seconds: 17 attempts spread over about 24 hours, then the event
@@ -61,15 +62,10 @@ export class WebhookDeliverer {
     let error: string | null = null;
     try {
       const signature = signWebhook(this.sealer.open(merchant.webhook_secret_enc), e.payload, Math.floor(Date.now() / 1000));
-      const res = await fetch(merchant.webhook_url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'saoma-signature': signature, 'saoma-event-id': e.id, 'user-agent': 'Saoma-Webhooks/1' },
-        body: e.payload,
-        signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'manual',
-      });
+      const res = await post(merchant.webhook_url,
+        { 'content-type': 'application/json', 'saoma-signature': signature, 'saoma-event-id': e.id, 'user-agent': 'Saoma-Webhooks/1' },
+        e.payload, this.timeoutMs);
       status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
     } catch (err) {
       error = (err as Error).message;
     }

@@ -28,15 +28,18 @@ export interface TestServer {
   /** fetch signed with the demo merchant API key (or another key). */
   signed(method: string, path: string, body?: unknown, opts?: { key?: { id: string; secret: string }; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   raw(method: string, path: string, init?: { body?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string }>;
-  close(): Promise<void>;
+  /** Stop the server; `keepDatabase` leaves the database (and data folder) for another server to reuse. */
+  close(opts?: { keepDatabase?: boolean }): Promise<void>;
 }
 
 /**
  * A real Saoma on a real port over a fresh database of the store under test, with the sandbox wallet
  * mounted and the demo merchant seeded. The worker runs fast so tests wait little.
+ * `database` reuses the database (and data folder: master key, demo credentials, sandbox wallet) of a
+ * server closed with `close({ keepDatabase: true })`, as a restart would.
  */
-export async function startServer(overrides: Partial<Config> = {}, opts: { worker?: boolean } = {}): Promise<TestServer> {
-  const db = await freshDatabase();
+export async function startServer(overrides: Partial<Config> = {}, opts: { worker?: boolean; database?: TestDatabase } = {}): Promise<TestServer> {
+  const db = opts.database ?? await freshDatabase();
   const port = await freePort();
   const config = loadConfig({ SAOMA_ENV: 'test' } as NodeJS.ProcessEnv, {
     dataDir: db.dataDir, databaseUrl: db.url, port, host: '127.0.0.1', sandbox: true,
@@ -74,10 +77,10 @@ export async function startServer(overrides: Partial<Config> = {}, opts: { worke
         headers: { ...signedHeaders(key.id, key.secret, method, path, text), ...(text ? { 'content-type': 'application/json' } : {}), ...(o.headers ?? {}) },
       });
     },
-    async close() {
+    async close(o = {}) {
       await app.close();
       await rt.stop();
-      await db.drop();
+      if (!o.keepDatabase) await db.drop();
     },
   };
 }

@@ -3,6 +3,7 @@ import {
   ChannelNotificationError, ChannelUnreachable,
   type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type TradeStatus,
 } from '../channel.ts';
+import { headerValue, post, type HttpReply } from '../http.ts';
 import { SIGNATURE_HEADER, signBody, type NotifyBody, type TradeReply } from './protocol.ts';
 
 export interface SandboxAccount {
@@ -28,21 +29,17 @@ export class SandboxChannel implements Channel {
 
   private async call(op: string, fields: Record<string, string>): Promise<TradeReply> {
     const body = JSON.stringify({ mch_id: this.account.mchId, ...fields });
-    let res: Response;
+    let res: HttpReply;
     try {
-      res = await fetch(`${this.account.baseUrl}/gateway/${op}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(this.account.key, body) },
-        body,
-        signal: AbortSignal.timeout(this.account.timeoutMs ?? 10_000),
-      });
+      res = await post(`${this.account.baseUrl}/gateway/${op}`,
+        { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(this.account.key, body) }, body, this.account.timeoutMs ?? 10_000);
     } catch (e) {
       throw new ChannelUnreachable(`sandbox wallet unreachable: ${(e as Error).message}`);
     }
-    const text = await res.text();
-    if (!res.ok) throw new ChannelUnreachable(`sandbox wallet answered HTTP ${res.status}`);
+    const text = res.text;
+    if (res.status < 200 || res.status >= 300) throw new ChannelUnreachable(`sandbox wallet answered HTTP ${res.status}`);
     // An answer we cannot authenticate is no answer: treat it as unknown, never as success.
-    if (res.headers.get(SIGNATURE_HEADER) !== signBody(this.account.key, text)) {
+    if (headerValue(res.headers, SIGNATURE_HEADER) !== signBody(this.account.key, text)) {
       throw new ChannelUnreachable('sandbox wallet reply signature does not verify');
     }
     try {

@@ -103,8 +103,9 @@ export function paymentRoutes(rt: Runtime): FastifyPluginAsync {
         if (isFinalPayment(p.state)) finish();
       };
       const unsubscribe = rt.bus.subscribe(first.id, send);
-      // A change committed by another instance (PostgreSQL) reaches us by re-reading, so nothing is missed.
-      const poll = setInterval(() => void svc.getPayment(merchantId, first.id).then(send).catch(() => undefined), 2000);
+      // Changes arrive through the bus (and, on PostgreSQL, LISTEN/NOTIFY from other instances); a slow
+      // re-read is the safety net for a notification lost while the listener reconnected.
+      const poll = setInterval(() => void svc.getPayment(merchantId, first.id).then(send).catch(() => undefined), 10_000);
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       let done = false;
       function finish() {
