@@ -9,7 +9,7 @@ import { buildApp } from '../http/app.ts';
 import { checkLedger } from '../store/ledger-repo.ts';
 import { Store } from '../store/db.ts';
 import { signedHeaders } from '../security/request-signing.ts';
-import { verifyWebhook, WebhookVerificationError } from '../webhooks/verify.ts';
+import { verifyWebhook, WebhookVerificationError } from '../webhooks/verify.js';
 import { startSandboxWalletServer } from '../channels/sandbox/emulator.ts';
 import { ensureDemo, loadDemoCredentials } from './demo.ts';
 

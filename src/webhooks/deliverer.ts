@@ -1,6 +1,6 @@
 import type { Sealer } from '../security/secrets.ts';
 import { nowIso, type Store } from '../store/db.ts';
-import { signWebhook } from './verify.ts';
+import { signWebhook } from './verify.js';
 import { post } from '../channels/http.ts';
 
 /**

@@ -1,3 +1,5 @@
+// Plain JavaScript on purpose: merchants copy or import this into their own Node server, no build needed.
+// Types are in verify.d.ts beside it.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -11,21 +13,16 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 export const WEBHOOK_SIGNATURE_HEADER = 'saoma-signature';
 
-export function signWebhook(secret: string, body: string, timestamp: number): string {
+export function signWebhook(secret, body, timestamp) {
   const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
   return `t=${timestamp},v1=${mac}`;
 }
 
 export class WebhookVerificationError extends Error {}
 
-export function verifyWebhook<T = { id: string; type: string; created_at: string; data: unknown }>(
-  rawBody: string | Buffer,
-  header: string | string[] | undefined,
-  secret: string,
-  opts: { toleranceSeconds?: number; nowSeconds?: number } = {},
-): T {
+export function verifyWebhook(rawBody, header, secret, opts = {}) {
   if (typeof header !== 'string') throw new WebhookVerificationError('missing Saoma-Signature header');
-  const parts = new Map<string, string[]>();
+  const parts = new Map();
   for (const item of header.split(',')) {
     const i = item.indexOf('=');
     if (i <= 0) continue;
@@ -43,5 +40,5 @@ export function verifyWebhook<T = { id: string; type: string; created_at: string
     return b.length === expected.length && timingSafeEqual(b, expected);
   });
   if (!ok) throw new WebhookVerificationError('signature does not match');
-  return JSON.parse(body) as T;
+  return JSON.parse(body);
 }
