@@ -6,6 +6,7 @@ import { SaomaError, isSaomaError } from '../core/errors.ts';
 import type { Permission, Principal } from '../core/roles.ts';
 import type { Runtime } from '../runtime.ts';
 import { requirePermission } from './auth.ts';
+import { writeContext } from '../store/db.ts';
 import { ErrorBody } from './schemas.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { paymentRoutes } from './routes/payments.ts';
@@ -84,6 +85,24 @@ export async function buildApp(rt: Runtime): Promise<App> {
     return reply.code(500).send(errorBody('internal', 'Something went wrong on our side; the request can be retried safely with the same Idempotency-Key.'));
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}; see /docs.`)));
+
+  // Each request runs in its own write context (see writeContext); a nonce its handler did not get to
+  // commit with a write of its own is committed before the answer leaves, or the answer becomes 401.
+  app.addHook('onRequest', (_req, _reply, done) => writeContext.run({ before: null }, done));
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const ctx = writeContext.getStore();
+    const pending = ctx?.before;
+    if (!ctx || !pending) return payload;
+    ctx.before = null;
+    try {
+      await rt.store.write(pending);
+      return payload;
+    } catch (e) {
+      if (!isSaomaError(e)) throw e;
+      reply.code(e.status).header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify(errorBody(e.code, e.message));
+    }
+  });
 
   app.addHook('preHandler', async (req) => {
     const perm = req.routeOptions.config?.permission;

@@ -3,7 +3,7 @@ import { SaomaError } from '../core/errors.ts';
 import { can, ownsMerchant, type Permission, type Principal } from '../core/roles.ts';
 import { SIGNATURE_WINDOW_SECONDS, signRequest } from '../security/request-signing.ts';
 import { hashToken, safeEqualHex, type Sealer } from '../security/secrets.ts';
-import { isUniqueViolation, nowIso, type Store } from '../store/db.ts';
+import { isUniqueViolation, nowIso, writeContext, type Store, type Tx } from '../store/db.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -97,15 +97,22 @@ export class Authenticator {
     if (!safeEqualHex(expected, sig.toLowerCase())) {
       throw new SaomaError('bad_signature', 'Saoma-Signature does not match: sign METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(sha256(body)) with HMAC-SHA256 and the key secret.');
     }
-    // Checked last, so a forged request cannot burn someone else's nonce.
-    try {
-      await this.store.write((tx) => tx.insertInto('nonces').values({
-        key_id: keyId, nonce, expires_at: new Date((Number(ts) + SIGNATURE_WINDOW_SECONDS) * 1000).toISOString(),
-      }).execute());
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new SaomaError('replayed_nonce', 'This nonce was already used; every request needs a fresh Saoma-Nonce.');
-      throw e;
-    }
+    // Recorded only once the signature holds, so a forged request cannot burn someone else's nonce.
+    const record = async (tx: Tx) => {
+      try {
+        await tx.insertInto('nonces').values({
+          key_id: keyId, nonce, expires_at: new Date((Number(ts) + SIGNATURE_WINDOW_SECONDS) * 1000).toISOString(),
+        }).execute();
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new SaomaError('replayed_nonce', 'This nonce was already used; every request needs a fresh Saoma-Nonce.');
+        throw e;
+      }
+    };
+    const ctx = writeContext.getStore();
+    // A request that changes something records its nonce in its own first transaction; a read (or a
+    // request outside the HTTP pipeline) records it now.
+    if (ctx && req.method !== 'GET' && req.method !== 'HEAD') ctx.before = record;
+    else await this.store.write(record);
     return key.merchantId ? { kind: 'merchant', merchantId: key.merchantId, keyId } : { kind: 'platform' };
   }
 

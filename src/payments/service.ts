@@ -112,6 +112,10 @@ export class PaymentService {
     const p = await this.store.db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId)
       .where('out_trade_no', '=', n.outTradeNo).where('channel', '=', channelName).executeTakeFirst();
     if (!p) throw new NotificationRejected(`no ${channelName} payment ${n.outTradeNo} for merchant ${merchantId}`, channel.notificationAck(false));
+    // The common case (the wallet confirming what we already booked, or a duplicate) needs no write.
+    if (isFinalPayment(p.state as PaymentState) && p.state === n.result.status && (n.result.status !== 'succeeded' || n.result.amount === p.amount)) {
+      return channel.notificationAck(true);
+    }
     await this.applyResult(p.id, n.result, 'notify', channel, async (tx) => {
       const seen = await tx.selectFrom('channel_notifications').select('notify_id').where('channel', '=', channelName).where('notify_id', '=', n.notifyId).executeTakeFirst();
       if (!seen) {
@@ -319,9 +323,10 @@ export class PaymentService {
       await this.applyResult(id, { status: 'reversed' }, source, channel);
     } else {
       // The wallet asked us to call again, or refused: keep polling; the poller reverses again soon.
+      // Also for a succeeded charge being cancelled: the wallet may have reversed it with the answer lost.
       await this.store.write((tx) => tx.updateTable('payments')
         .set({ next_poll_at: new Date(Date.now() + 1000).toISOString(), reverse_after: nowIso(), failure_message: r.message, updated_at: nowIso() })
-        .where('id', '=', id).where('state', 'not in', ['succeeded', 'failed', 'closed', 'reversed']).execute());
+        .where('id', '=', id).where('state', 'not in', ['failed', 'closed', 'reversed']).execute());
     }
   }
 
@@ -465,7 +470,8 @@ export class PaymentService {
    */
   async drive(id: string, _why: 'poll' | 'query'): Promise<void> {
     const p = await this.load(id);
-    if (isFinalPayment(p.state as PaymentState) || p.channel === 'cash') return;
+    // A succeeded charge stays in play while its cancel (reversal) is unanswered.
+    if ((isFinalPayment(p.state as PaymentState) && !(p.state === 'succeeded' && p.reverse_after)) || p.channel === 'cash') return;
     const channel = this.channels.get(p.merchant_id, p.channel);
     const now = Date.now();
     const age = now - Date.parse(p.created_at);

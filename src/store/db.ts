@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DB } from './schema.ts';
 import { migrations, type Flavor } from './migrations.ts';
 
@@ -11,6 +12,16 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => Number(v));
 
 export type Tx = Transaction<DB> | Kysely<DB>;
+
+/**
+ * Work that must commit with the first write of the current request, if it makes one (the API
+ * request's nonce: recorded in the same transaction as what the request does, so a replay is refused
+ * atomically and costs no commit of its own). Whatever is left when the request ends is written then.
+ */
+export interface WriteContext {
+  before: ((tx: Tx) => Promise<void>) | null;
+}
+export const writeContext = new AsyncLocalStorage<WriteContext>();
 
 interface Pending<T> {
   fn: (tx: Tx) => Promise<T>;
@@ -75,6 +86,24 @@ export class Store {
   /** Run `fn` in a durable transaction; resolves only after its commit. */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
+    const ctx = writeContext.getStore();
+    const before = ctx?.before;
+    if (ctx && before) {
+      ctx.before = null;
+      const inner = fn;
+      fn = async (tx) => {
+        await before(tx);
+        return inner(tx);
+      };
+      return this.commit(fn).catch((e: unknown) => {
+        ctx.before ??= before;
+        throw e;
+      });
+    }
+    return this.commit(fn);
+  }
+
+  private commit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.flavor === 'pg') return this.db.transaction().execute(fn);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve, reject } as Pending<unknown>);
