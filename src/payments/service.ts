@@ -325,7 +325,7 @@ export class PaymentService {
       // The wallet asked us to call again, or refused: keep polling; the poller reverses again soon.
       // Also for a succeeded charge being cancelled: the wallet may have reversed it with the answer lost.
       await this.store.write((tx) => tx.updateTable('payments')
-        .set({ next_poll_at: new Date(Date.now() + 1000).toISOString(), reverse_after: nowIso(), failure_message: r.message, updated_at: nowIso() })
+        .set({ next_poll_at: new Date(Date.now() + 1000).toISOString(), lease_until: null, reverse_after: nowIso(), failure_message: r.message, updated_at: nowIso() })
         .where('id', '=', id).where('state', 'not in', ['failed', 'closed', 'reversed']).execute());
     }
   }
@@ -488,6 +488,8 @@ export class PaymentService {
       }
       const q = await safeCall(() => channel.query({ outTradeNo: p.out_trade_no }));
       await this.applyResult(id, q, 'expiry', channel);
+      // Still not final (the close went unanswered): try again soon, not when the claim's lease runs out.
+      await this.reschedule(id, channel.timing.queryIntervalMs);
       return;
     }
 

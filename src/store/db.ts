@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -77,7 +77,16 @@ export class Store {
   }
 
   async migrate(): Promise<string[]> {
-    const migrator = new Migrator({ db: this.db, provider: { getMigrations: async () => migrations(this.flavor) } });
+    // Kysely looks for its bookkeeping tables in every schema; name ours, or a second Saoma in another
+    // schema of the same database would make it skip creating them here.
+    const schema = this.flavor === 'pg'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(this.db)).rows[0]?.s ?? 'public'
+      : undefined;
+    const migrator = new Migrator({
+      db: this.db,
+      provider: { getMigrations: async () => migrations(this.flavor) },
+      ...(schema ? { migrationTableSchema: schema } : {}),
+    });
     const { error, results } = await migrator.migrateToLatest();
     if (error) throw error;
     return (results ?? []).map((r) => `${r.migrationName}: ${r.status}`);
