@@ -51,6 +51,7 @@ export class Runtime {
   readonly worker: Worker;
   readonly sandboxWallet: SandboxWallet | null;
   private relay: PgRelay | null = null;
+  private housekeeping: NodeJS.Timeout | null = null;
 
   constructor(config: Config, log: (msg: string, err?: unknown) => void = () => undefined) {
     this.config = config;
@@ -75,9 +76,13 @@ export class Runtime {
       await this.relay.start();
     }
     this.worker.start();
+    // Nonces outside the ±5 min window can never be replayed successfully; forget them.
+    this.housekeeping = setInterval(() => void this.auth.purgeNonces().catch(() => undefined), 60_000);
+    this.housekeeping.unref();
   }
 
   async stop(): Promise<void> {
+    if (this.housekeeping) clearInterval(this.housekeeping);
     await this.worker.stop();
     await this.relay?.stop();
     await this.store.close();
