@@ -21,6 +21,19 @@ declare module 'fastify' {
 
 export type App = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
 
+/** Where a NUL character hides in a request, if anywhere: no store or wallet accepts one in text. */
+function findNul(v: unknown, path = ''): string | null {
+  if (typeof v === 'string') return v.includes('\u0000') ? path || 'the request' : null;
+  if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k.includes('\u0000')) return `${path ? `${path}.` : ''}a field name`;
+      const hit = findNul(x, path ? `${path}.${k}` : k);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
 export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
@@ -104,11 +117,15 @@ export async function buildApp(rt: Runtime): Promise<App> {
     }
   });
 
-  app.addHook('preHandler', async (req) => {
+  // Who is calling is settled before what they sent is judged: a stranger learns nothing from validation.
+  app.addHook('preValidation', async (req) => {
     const perm = req.routeOptions.config?.permission;
-    if (!perm) return;
-    req.principal = await rt.auth.authenticate(req);
-    requirePermission(req.principal, perm);
+    if (perm) {
+      req.principal = await rt.auth.authenticate(req);
+      requirePermission(req.principal, perm);
+    }
+    const where = findNul({ params: req.params, query: req.query, body: req.body });
+    if (where) throw new SaomaError('invalid_request', `${where} contains a NUL character (U+0000); remove it.`);
   });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, store: rt.store.flavor, sandbox: rt.config.sandbox }));

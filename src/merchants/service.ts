@@ -122,20 +122,33 @@ export class MerchantService {
   async login(terminal: Extract<Principal, { kind: 'terminal' }>, operatorId: string, pin: string) {
     const op = await this.store.db.selectFrom('operators').selectAll().where('id', '=', operatorId).where('merchant_id', '=', terminal.merchantId).executeTakeFirst();
     if (!op || (op.store_id && op.store_id !== terminal.storeId)) throw new SaomaError('not_found', `No operator ${operatorId} at this store.`);
-    if (op.locked_until && Date.parse(op.locked_until) > Date.now()) {
-      throw new SaomaError('operator_locked', `Too many wrong PINs; this operator is locked until ${op.locked_until}. Ask a manager.`, { lockedUntil: op.locked_until });
-    }
-    if (!verifyPin(pin, op.pin_hash)) {
-      const failures = op.failed_attempts + 1;
-      const lock = failures >= MAX_PIN_FAILURES ? new Date(Date.now() + PIN_LOCK_MS).toISOString() : null;
-      await this.store.write((tx) => tx.updateTable('operators').set({ failed_attempts: lock ? 0 : failures, locked_until: lock }).where('id', '=', op.id).execute());
-      if (lock) throw new SaomaError('operator_locked', `Too many wrong PINs; this operator is locked until ${lock}. Ask a manager.`, { lockedUntil: lock });
-      throw new SaomaError('bad_pin', `Wrong PIN; ${MAX_PIN_FAILURES - failures} tries left before the operator is locked.`, { triesLeft: MAX_PIN_FAILURES - failures });
+    const locked = (until: string) => new SaomaError('operator_locked', `Too many wrong PINs; this operator is locked until ${until}. Ask a manager.`, { lockedUntil: until });
+    if (op.locked_until && Date.parse(op.locked_until) > Date.now()) throw locked(op.locked_until);
+    const ok = await verifyPin(pin, op.pin_hash);
+    const now = nowIso();
+    if (!ok) {
+      // Count atomically: wrong PINs sent in parallel must not each see the same count.
+      const outcome = await this.store.write(async (tx) => {
+        const r = await tx.updateTable('operators').set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+          .where('id', '=', op.id).returning(['failed_attempts', 'locked_until']).executeTakeFirstOrThrow();
+        if (r.locked_until && r.locked_until > now) return { lockedUntil: r.locked_until, failures: r.failed_attempts };
+        if (r.failed_attempts < MAX_PIN_FAILURES) return { lockedUntil: null, failures: r.failed_attempts };
+        const until = new Date(Date.now() + PIN_LOCK_MS).toISOString();
+        await tx.updateTable('operators').set({ failed_attempts: 0, locked_until: until }).where('id', '=', op.id).execute();
+        return { lockedUntil: until, failures: r.failed_attempts };
+      });
+      if (outcome.lockedUntil) throw locked(outcome.lockedUntil);
+      const left = MAX_PIN_FAILURES - outcome.failures;
+      throw new SaomaError('bad_pin', `Wrong PIN; ${left} ${left === 1 ? 'try' : 'tries'} left before the operator is locked.`, { triesLeft: left });
     }
     const token = newToken('ops');
     const expires = new Date(Date.now() + SESSION_MS).toISOString();
     await this.store.write(async (tx) => {
-      await tx.updateTable('operators').set({ failed_attempts: 0, locked_until: null }).where('id', '=', op.id).execute();
+      // A lock set by a parallel wrong PIN wins over this right one.
+      const r = await tx.updateTable('operators').set({ failed_attempts: 0 }).where('id', '=', op.id)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)])).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw locked((await tx.selectFrom('operators').select('locked_until').where('id', '=', op.id).executeTakeFirstOrThrow()).locked_until ?? now);
+      await tx.updateTable('operators').set({ locked_until: null }).where('id', '=', op.id).execute();
       await tx.insertInto('operator_sessions').values({ token_hash: hashToken(token), operator_id: op.id, terminal_id: terminal.terminalId, expires_at: expires }).execute();
     });
     return { token, expiresAt: expires, operator: toOperator(op) };

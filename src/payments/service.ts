@@ -174,6 +174,7 @@ export class PaymentService {
     if (input.method === 'cash' && input.channel !== 'cash') throw new SaomaError('invalid_request', 'Cash payments use channel "cash".');
     if (input.method !== 'cash' && input.channel === 'cash') throw new SaomaError('invalid_request', 'Channel "cash" takes method "cash".');
     if (input.method === 'payment_code' && !input.authCode) throw new SaomaError('invalid_request', 'A payment_code payment needs auth_code: the digits scanned from the customer\'s wallet.');
+    if (input.tendered !== undefined && input.method !== 'cash') throw new SaomaError('invalid_request', 'tendered is for cash only; leave it out for wallet payments.');
     const tendered = input.method === 'cash' ? money(input.tendered ?? input.amount, input.currency) : null;
     if (tendered && tendered.minor < amount.minor) throw new SaomaError('invalid_amount', 'Cash tendered must be at least the amount.');
     const channel = input.method === 'cash' ? null : this.channels.get(origin.merchantId, input.channel);
@@ -197,9 +198,11 @@ export class PaymentService {
           const sale = await this.lockSale(tx, origin.merchantId, input.saleId);
           if (sale.currency !== amount.currency) throw new SaomaError('currency_mismatch', `The sale is in ${sale.currency}, the payment in ${amount.currency}.`);
           const committed = await this.committedToSale(tx, sale.id);
-          const t = checkTender({ due: sale.amount, committed, amount: tendered?.minor ?? amount.minor, method: input.method, saleOpen: sale.state === 'open' });
+          // The line pays `amount` toward the sale (cash may exceed what is due: the rest is change);
+          // the customer handed over `tendered`, and everything above what is applied goes back.
+          const t = checkTender({ due: sale.amount, committed, amount: amount.minor, method: input.method, saleOpen: sale.state === 'open' });
           applied = t.applied;
-          change = t.change;
+          change = tendered ? tendered.minor - applied : 0;
         } else if (tendered) {
           change = tendered.minor - amount.minor;
         }
@@ -292,16 +295,18 @@ export class PaymentService {
    * Cancel: an unpaid dynamic QR is closed at the wallet; a payment-code charge is reversed (which also
    * undoes it if the customer did pay); a succeeded payment-code charge with no refunds is reversed.
    */
-  async cancel(merchantId: string, id: string): Promise<Payment> {
+  async cancel(merchantId: string, id: string, opts: { mayUndoPaid: boolean }): Promise<Payment> {
     const p = await this.getPayment(merchantId, id);
     if (p.state === 'closed' || p.state === 'reversed' || p.state === 'failed') return p;
+    if (p.state === 'succeeded') {
+      // Undoing money already taken is a refund in effect: it needs the same authority.
+      if (!opts.mayUndoPaid) throw new SaomaError('forbidden', 'This payment is already paid; undoing it needs a supervisor or manager (or refund it).');
+      if (p.refunded > 0) throw new SaomaError('invalid_transition', 'This payment has refunds; refund the rest instead of cancelling it.');
+    }
     if (p.channel === 'cash') {
       if (p.state !== 'succeeded') return p;
       await this.applyResult(id, { status: 'reversed' }, 'cancel', null);
       return this.getPayment(merchantId, id);
-    }
-    if (p.state === 'succeeded' && p.refunded > 0) {
-      throw new SaomaError('invalid_transition', 'This payment has refunds; refund the rest instead of cancelling it.');
     }
     if (p.state === 'succeeded' && p.method === 'dynamic_qr') {
       throw new SaomaError('invalid_transition', 'A paid QR payment cannot be cancelled; refund it instead.');
@@ -321,13 +326,27 @@ export class PaymentService {
     const r = await safeCall(() => channel.reverse({ outTradeNo: row.out_trade_no }));
     if (r.status === 'reversed') {
       await this.applyResult(id, { status: 'reversed' }, source, channel);
-    } else {
-      // The wallet asked us to call again, or refused: keep polling; the poller reverses again soon.
-      // Also for a succeeded charge being cancelled: the wallet may have reversed it with the answer lost.
-      await this.store.write((tx) => tx.updateTable('payments')
-        .set({ next_poll_at: new Date(Date.now() + 1000).toISOString(), lease_until: null, reverse_after: nowIso(), failure_message: r.message, updated_at: nowIso() })
-        .where('id', '=', id).where('state', 'not in', ['failed', 'closed', 'reversed']).execute());
+      return;
     }
+    const at = nowIso();
+    if (r.status === 'failed' && row.state === 'succeeded') {
+      // The wallet refuses to undo a charge it completed (e.g. past its reversal window): the payment
+      // stays paid; a refund is the way to give the money back.
+      await this.store.write(async (tx) => {
+        await tx.updateTable('payments').set({ reverse_after: null, next_poll_at: null, lease_until: null, failure_message: r.message, updated_at: at })
+          .where('id', '=', id).where('state', '=', 'succeeded').execute();
+        await this.event(tx, id, 'succeeded', 'succeeded', source, `reverse refused: ${r.code}: ${r.message}`, at);
+      });
+      return;
+    }
+    // A refusal for a trade still in doubt means the wallet knows something we do not (it closed, or it
+    // completed past the reversal window): back off and query it again; what it says then decides.
+    // Otherwise (call again, or no answer) keep reversing; a succeeded charge being cancelled stays in
+    // this loop too, since the wallet may have reversed it with the answer lost.
+    const refused = r.status === 'failed';
+    await this.store.write((tx) => tx.updateTable('payments')
+      .set({ next_poll_at: new Date(Date.now() + (refused ? 30_000 : 1000)).toISOString(), lease_until: null, reverse_after: refused ? null : at, failure_message: r.message, updated_at: at })
+      .where('id', '=', id).where('state', 'not in', ['failed', 'closed', 'reversed']).execute());
   }
 
   // ---------------------------------------------------------------- state changes
@@ -558,7 +577,9 @@ export class PaymentService {
   async createRefund(merchantId: string, paymentId: string, input: CreateRefundInput, idemKey: string | undefined): Promise<StoredResponse> {
     const p = await this.getPayment(merchantId, paymentId);
     const amount = money(input.amount, p.currency);
-    const outRefundNo = input.outRefundNo ?? idemKey ?? newId('rfd');
+    // The refund number goes to the wallet, so it must fit the wallets' format; a key that does not is
+    // still the idempotency key, just not the refund number.
+    const outRefundNo = input.outRefundNo ?? (idemKey && /^[A-Za-z0-9_-]{1,64}$/.test(idemKey) ? idemKey : newId('rfd'));
     const scope = `${merchantId}:refunds`;
     const key = idemKey ?? `refund:${outRefundNo}`;
     const hash = requestHash({ ...input, paymentId });

@@ -1,4 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 
 /**
  * Secrets at rest (API key secrets, webhook secrets, later channel credentials) are sealed with
@@ -46,11 +49,12 @@ export function hashPin(pin: string): string {
   return `scrypt.${salt.toString('base64url')}.${hash.toString('base64url')}`;
 }
 
-export function verifyPin(pin: string, stored: string): boolean {
+/** Off the event loop (libuv's pool): a PIN check must not stall every payment in flight. */
+export async function verifyPin(pin: string, stored: string): Promise<boolean> {
   const [alg, salt, hash] = stored.split('.');
   if (alg !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = scryptSync(pin, Buffer.from(salt, 'base64url'), expected.length, { N: 16384, r: 8, p: 1 });
+  const actual = await scryptAsync(pin, Buffer.from(salt, 'base64url'), expected.length, { N: 16384, r: 8, p: 1 });
   return timingSafeEqual(expected, actual);
 }
 

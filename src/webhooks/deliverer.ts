@@ -4,8 +4,8 @@ import { signWebhook } from './verify.js';
 import { post } from '../channels/http.ts';
 
 /**
- * Back-off after each failed attempt, in seconds: 17 attempts spread over about 24 hours, then the event
- * is parked as `failed` and can be re-sent by hand.
+ * Back-off after each failed attempt, in seconds: 18 attempts (the first and 17 retries) over about 25
+ * hours, then the event is parked as `failed` and can be re-sent by hand.
  */
 export const RETRY_SCHEDULE_S = [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 3600, 7200, 7200, 14400, 14400, 14400, 21600];
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { SaomaError } from '../../core/errors.ts';
-import type { Principal } from '../../core/roles.ts';
+import { can, type Principal } from '../../core/roles.ts';
 import { isFinalPayment } from '../../core/payment-state.ts';
 import type { Origin } from '../../payments/service.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -83,7 +83,10 @@ export function paymentRoutes(rt: Runtime): FastifyPluginAsync {
       async (req) => svc.queryNow(actingMerchant(principal(req), merchantHeader(req)), req.params.id));
 
     app.post('/v1/payments/:id/cancel', { config: { permission: 'payment:cancel' }, schema: { tags: ['payments'], params: IdParams, response: err, summary: 'Close an unpaid QR or reverse a payment-code charge' } },
-      async (req) => svc.cancel(actingMerchant(principal(req), merchantHeader(req)), req.params.id));
+      async (req) => {
+        const p = principal(req);
+        return svc.cancel(actingMerchant(p, merchantHeader(req)), req.params.id, { mayUndoPaid: can(p, 'refund:create') });
+      });
 
     app.get('/v1/payments/:id/stream', {
       config: { permission: 'payment:read' },
