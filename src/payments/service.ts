@@ -182,9 +182,8 @@ export class PaymentService {
     const scope = `${origin.merchantId}:payments`;
     const key = idemKey ?? `trade:${input.outTradeNo}`;
     const hash = requestHash({ ...input, terminal: origin.terminalId });
-    const seen = await findKey(this.store, scope, key);
-    if (seen) return this.replayed(seen, hash, (rid) => this.snapshotResponse(origin.merchantId, rid));
-
+    // No look-up first: the key's unique constraint in the first write catches a retry, which then
+    // reads the stored answer. New payments, the common case, save a query.
     const id = newId('pay');
     const at = nowIso();
     const expiresAt = input.method === 'dynamic_qr' ? new Date(Date.now() + this.config.qrTtlMs) : null;

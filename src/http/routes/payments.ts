@@ -31,6 +31,7 @@ export function paymentRoutes(rt: Runtime): FastifyPluginAsync {
   return async (base) => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
     const svc = rt.payments;
+    const terminals = new Map<string, { merchantId: string; storeId: string }>();
 
     /** The terminal a new sale or payment is taken on: the caller's own, or (API key) the one named. */
     async function origin(p: Principal, terminalId: string | undefined): Promise<Origin> {
@@ -40,9 +41,18 @@ export function paymentRoutes(rt: Runtime): FastifyPluginAsync {
       }
       if (p.kind !== 'merchant') throw new SaomaError('forbidden', 'Payments are taken by a terminal or a merchant API key.');
       if (!terminalId) throw new SaomaError('invalid_request', 'A merchant API key must say which terminal takes the payment: add terminalId.');
-      const t = await rt.store.db.selectFrom('terminals').select(['id', 'store_id']).where('id', '=', terminalId).where('merchant_id', '=', p.merchantId).executeTakeFirst();
-      if (!t) throw new SaomaError('not_found', `No terminal ${terminalId} for this merchant.`);
-      return { merchantId: p.merchantId, storeId: t.store_id, terminalId: t.id };
+      // Terminals never change merchant or store, so a found one can be remembered.
+      let t = terminals.get(terminalId);
+      if (!t) {
+        const row = await rt.store.db.selectFrom('terminals').select(['id', 'store_id', 'merchant_id']).where('id', '=', terminalId).executeTakeFirst();
+        if (row) {
+          t = { merchantId: row.merchant_id, storeId: row.store_id };
+          if (terminals.size > 10_000) terminals.clear();
+          terminals.set(terminalId, t);
+        }
+      }
+      if (!t || t.merchantId !== p.merchantId) throw new SaomaError('not_found', `No terminal ${terminalId} for this merchant.`);
+      return { merchantId: p.merchantId, storeId: t.storeId, terminalId };
     }
 
     app.post('/v1/sales', { config: { permission: 'payment:create' }, schema: { tags: ['sales'], body: SaleBody, response: err, summary: 'Open a sale; tenders are payments that carry its saleId' } },
