@@ -541,7 +541,7 @@ export class PaymentService {
   }
 
   /** Claim due non-final payments; on PostgreSQL several instances share the work without overlap. */
-  async claimDue(limit: number, leaseMs = 30_000): Promise<string[]> {
+  async claimDue(limit: number, leaseMs = 15_000): Promise<string[]> {
     const now = nowIso();
     const lease = new Date(Date.now() + leaseMs).toISOString();
     const db = this.store.db;
