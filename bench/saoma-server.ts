@@ -1,9 +1,11 @@
 /**
- * Child-process entry for the Saoma scenarios: a complete Saoma (HTTP API, request signatures, sandbox
- * wallet in-process over loopback HTTP, group-committed store, ledger, outbox) plus a loopback
- * merchant webhook receiver, so the outbox relay runs during the measurement as it would in production.
+ * Child-process entry for the Saoma scenarios: a complete Saoma (HTTP API, request signatures,
+ * group-committed store, ledger, outbox, webhook relay) with its surroundings as they are in
+ * production, each in a process of its own: the sandbox wallet (a remote service to the gateway, its
+ * own SQLite) and the merchant's webhook receiver.
  *   node --import tsx bench/saoma-server.ts <sqlite|pg>
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,25 +35,33 @@ async function main(): Promise<void> {
     databaseUrl = `${pgUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   }
 
-  let webhooks = 0;
-  const receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      webhooks++;
-      res.writeHead(200).end();
+  const freePort = () => new Promise<number>((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
     });
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-  const hookPort = (receiver.address() as { port: number }).port;
+  const children: ChildProcess[] = [];
+  const launch = (args: string[], ready: RegExp) => new Promise<ChildProcess>((resolve, reject) => {
+    const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(c);
+    let out = '';
+    c.stdout!.on('data', (d) => {
+      out += d;
+      if (ready.test(out)) resolve(c);
+    });
+    c.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+  const walletPort = await freePort();
+  await launch(['--import', 'tsx', 'src/cli/main.ts', 'sandbox-wallet', '--port', String(walletPort), '--db', join(dir, 'wallet.db')], /sandbox wallet on/);
+  const hookPort = await freePort();
+  await launch(['-e', `require('node:http').createServer((q,s)=>{q.resume();q.on('end',()=>s.writeHead(200).end())}).listen(${hookPort},'127.0.0.1',()=>console.log('ready'))`], /ready/);
 
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
+  const port = await freePort();
+  const config = loadConfig({ SAOMA_ENV: 'test' } as NodeJS.ProcessEnv, {
+    dataDir: dir, databaseUrl, port, host: '127.0.0.1', sandbox: true, sandboxUrl: `http://127.0.0.1:${walletPort}/sandbox/wallet`,
   });
-  const config = loadConfig({ SAOMA_ENV: 'test' } as NodeJS.ProcessEnv, { dataDir: dir, databaseUrl, port, host: '127.0.0.1', sandbox: true });
   const rt = new Runtime(config);
   await rt.start();
   const app = await buildApp(rt);
@@ -70,13 +80,14 @@ async function main(): Promise<void> {
       const rows = await count();
       const succeeded = await count('succeeded');
       const ledger = await checkLedger(rt.store);
+      const delivered = Number((await db.selectFrom('webhook_deliveries').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('status', '=', 200).executeTakeFirstOrThrow()).n);
       const pending = Number((await db.selectFrom('outbox').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n')).where('state', '!=', 'delivered').executeTakeFirstOrThrow()).n);
-      return { rows, succeeded, ledgerOk: ledger.ok, ledgerSum: ledger.sums, webhooksReceived: webhooks, outboxUndelivered: pending, ok: ledger.ok && rows === succeeded };
+      return { rows, succeeded, ledgerOk: ledger.ok, ledgerSum: ledger.sums, webhooksDelivered: delivered, outboxUndelivered: pending, ok: ledger.ok && rows === succeeded };
     },
     async stop() {
       await app.close();
       await rt.stop();
-      receiver.close();
+      for (const c of children) c.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
       if (store === 'pg') {
         const c = new pg.Client({ connectionString: pgUrl });

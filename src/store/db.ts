@@ -67,7 +67,7 @@ export class Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const database = new Database(path);
     database.pragma('journal_mode = WAL');
-    database.pragma(`synchronous = ${process.env.SAOMA_SQLITE_SYNC ?? 'FULL'}`);
+    database.pragma('synchronous = FULL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
     database.pragma('cache_size = -65536');

@@ -2,6 +2,19 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
+// One system call for many ids: ids are minted several times per payment.
+let pool = Buffer.alloc(0);
+let offset = 0;
+function random(n: number): Buffer {
+  if (offset + n > pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
+  }
+  const out = pool.subarray(offset, offset + n);
+  offset += n;
+  return out;
+}
+
 /**
  * Time-ordered ids (`pay_01j…`): 48 bits of milliseconds then 80 random bits, Crockford base32 like
  * ULID. Time order keeps inserts at the right edge of the B-trees.
@@ -13,12 +26,12 @@ export function newId(prefix: string): string {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const rnd = randomBytes(10);
+  const rnd = random(10);
   let tail = '';
   for (let i = 0; i < 16; i++) {
     const bit = i * 5;
     const byte = bit >> 3;
-    const v = ((rnd[byte]! << 8) | (rnd[byte + 1] ?? 0)) >> (11 - (bit & 7));
+    const v = ((rnd[byte]! << 8) | (byte + 1 < 10 ? rnd[byte + 1]! : 0)) >> (11 - (bit & 7));
     tail += ALPHABET[v & 31];
   }
   return `${prefix}_${time}${tail}`;
