@@ -43,26 +43,60 @@ export class WebhookDeliverer {
     });
   }
 
+  /**
+   * One pass: claim due events, send them all at once, then record every outcome in one write (one
+   * multi-row insert into the delivery log and one update per kind of outcome), so the relay costs the
+   * store a couple of statements per pass rather than several per event.
+   */
   async deliverDue(limit = 50): Promise<number> {
     const due = await this.claim(limit);
-    await Promise.all(due.map((e) => this.deliver(e)));
+    if (due.length === 0) return 0;
+    const ids = [...new Set(due.map((e) => e.merchant_id))];
+    const merchants = new Map((await this.store.db.selectFrom('merchants').select(['id', 'webhook_url', 'webhook_secret_enc'])
+      .where('id', 'in', ids).execute()).map((m) => [m.id, m]));
+    const outcomes = await Promise.all(due.map((e) => this.send(e, merchants.get(e.merchant_id))));
+    const at = nowIso();
+    await this.store.write(async (tx) => {
+      const tried = outcomes.filter((o) => o.url !== null);
+      if (tried.length) {
+        await tx.insertInto('webhook_deliveries').values(tried.map((o) => ({
+          event_id: o.id, merchant_id: o.merchantId, attempt: o.attempt, url: o.url!, status: o.status, error: o.error, duration_ms: o.durationMs, at,
+        }))).execute();
+      }
+      const noEndpoint = outcomes.filter((o) => o.url === null).map((o) => o.id);
+      // Nothing to deliver to: the event waits; it goes out once the merchant sets a URL.
+      if (noEndpoint.length) await tx.updateTable('outbox').set({ state: 'no_endpoint', lease_until: null }).where('id', 'in', noEndpoint).execute();
+      const delivered = tried.filter((o) => o.ok);
+      const groups = new Map<string, typeof delivered>();
+      for (const o of delivered) groups.set(`${o.attempt}:${o.status}`, [...(groups.get(`${o.attempt}:${o.status}`) ?? []), o]);
+      for (const group of groups.values()) {
+        await tx.updateTable('outbox').set({ state: 'delivered', delivered_at: at, attempts: group[0]!.attempt, last_status: group[0]!.status, last_error: null, lease_until: null })
+          .where('id', 'in', group.map((o) => o.id)).execute();
+      }
+      for (const o of tried.filter((x) => !x.ok)) {
+        const delay = nextAttemptDelay(o.attempt);
+        await tx.updateTable('outbox').set({
+          attempts: o.attempt, last_status: o.status, last_error: o.error ?? `HTTP ${o.status}`, lease_until: null,
+          ...(delay === null ? { state: 'failed' } : { next_attempt_at: new Date(Date.now() + delay * 1000).toISOString() }),
+        }).where('id', '=', o.id).execute();
+      }
+    });
     return due.length;
   }
 
-  private async deliver(e: { id: string; merchant_id: string; payload: string; attempts: number }): Promise<void> {
-    const merchant = await this.store.db.selectFrom('merchants').select(['webhook_url', 'webhook_secret_enc']).where('id', '=', e.merchant_id).executeTakeFirst();
+  private async send(
+    e: { id: string; merchant_id: string; payload: string; attempts: number },
+    merchant: { webhook_url: string | null; webhook_secret_enc: string } | undefined,
+  ): Promise<{ id: string; merchantId: string; attempt: number; url: string | null; status: number | null; error: string | null; ok: boolean; durationMs: number }> {
     const attempt = e.attempts + 1;
     const started = Date.now();
-    if (!merchant?.webhook_url) {
-      // Nothing to deliver to: keep the event; it goes out once the merchant sets a URL and re-sends.
-      await this.store.write((tx) => tx.updateTable('outbox').set({ state: 'no_endpoint', lease_until: null }).where('id', '=', e.id).execute());
-      return;
-    }
+    const url = merchant?.webhook_url ?? null;
+    if (!merchant || !url) return { id: e.id, merchantId: e.merchant_id, attempt, url: null, status: null, error: null, ok: false, durationMs: 0 };
     let status: number | null = null;
     let error: string | null = null;
     try {
       const signature = signWebhook(this.sealer.open(merchant.webhook_secret_enc), e.payload, Math.floor(Date.now() / 1000));
-      const res = await post(merchant.webhook_url,
+      const res = await post(url,
         { 'content-type': 'application/json', 'saoma-signature': signature, 'saoma-event-id': e.id, 'user-agent': 'Saoma-Webhooks/1' },
         e.payload, this.timeoutMs);
       status = res.status;
@@ -70,18 +104,6 @@ export class WebhookDeliverer {
       error = (err as Error).message;
     }
     const ok = status !== null && status >= 200 && status < 300;
-    const at = nowIso();
-    const delay = ok ? null : nextAttemptDelay(attempt);
-    await this.store.write(async (tx) => {
-      await tx.insertInto('webhook_deliveries').values({
-        event_id: e.id, merchant_id: e.merchant_id, attempt, url: merchant.webhook_url!, status, error, duration_ms: Date.now() - started, at,
-      }).execute();
-      await tx.updateTable('outbox').set({
-        attempts: attempt, last_status: status, last_error: error ?? (ok ? null : `HTTP ${status}`), lease_until: null,
-        ...(ok ? { state: 'delivered', delivered_at: at }
-          : delay === null ? { state: 'failed' }
-          : { next_attempt_at: new Date(Date.now() + delay * 1000).toISOString() }),
-      }).where('id', '=', e.id).execute();
-    });
+    return { id: e.id, merchantId: e.merchant_id, attempt, url, status, error, ok, durationMs: Date.now() - started };
   }
 }
