@@ -14,7 +14,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,6 +24,7 @@ import type { TradeStatus } from '../../src/channels/channel.ts';
 import { Store } from '../../src/store/db.ts';
 import type { PaymentRow } from '../../src/store/schema.ts';
 import { PG_URL } from '../helpers/store.ts';
+import { freePort } from '../helpers/server.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -128,16 +128,6 @@ function mulberry32(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** The children's environment: ours, without any SAOMA_* setting of the caller leaking in. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, startServer, type TestServer } from '../helpers/server.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
 import {
   assertAgrees, assertBooksBalance, charges, FINAL, getPayment, journalsFor, loseNotifications, outboxFor, paymentEvents,
   paymentCode, payWithCode, scan, showQr, tradeNo, waitFinal, waitState, wallet, walletStatus,
