@@ -466,13 +466,13 @@ export class PaymentService {
   }
 
   private async addToSale(tx: Tx, saleId: string, amount: number, change: number, at: string): Promise<void> {
-    const sale = await tx.selectFrom('sales').selectAll().where('id', '=', saleId).executeTakeFirstOrThrow();
-    const paid = sale.paid + amount;
-    const state = paid >= sale.amount ? 'completed' : 'open';
-    await tx.updateTable('sales').set({ paid, change: sale.change + change, state, updated_at: at }).where('id', '=', saleId).execute();
-    if (state === 'completed' && sale.state !== 'completed') {
-      await enqueueEvent(tx, sale.merchant_id, 'sale.completed', { ...toSale({ ...sale, paid, state, change: sale.change + change }) }, at);
-    }
+    // Increment in place: two tenders of one sale settling at once must both count (no read-modify-write).
+    const sale = await tx.updateTable('sales').set((eb) => ({ paid: eb('paid', '+', amount), change: eb('change', '+', change), updated_at: at }))
+      .where('id', '=', saleId).returningAll().executeTakeFirstOrThrow();
+    const state = sale.paid >= sale.amount ? 'completed' : 'open';
+    if (state === sale.state) return;
+    await tx.updateTable('sales').set({ state }).where('id', '=', saleId).execute();
+    if (state === 'completed') await enqueueEvent(tx, sale.merchant_id, 'sale.completed', toSale({ ...sale, state }), at);
   }
 
   private async load(id: string): Promise<PaymentRow> {
@@ -664,7 +664,7 @@ export class PaymentService {
     const next = { ...r, ...set } as RefundRow;
     if (to === 'succeeded') {
       const p = await tx.selectFrom('payments').selectAll().where('id', '=', r.payment_id).executeTakeFirstOrThrow();
-      await tx.updateTable('payments').set({ refunded: p.refunded + r.amount, updated_at: at }).where('id', '=', p.id).execute();
+      await tx.updateTable('payments').set((eb) => ({ refunded: eb('refunded', '+', r.amount), updated_at: at })).where('id', '=', p.id).execute();
       await postJournal(tx, refundEntry('refund', { id: r.id, merchantId: r.merchant_id, terminalId: p.terminal_id, channel: p.channel, amount: r.amount, currency: r.currency as Money['currency'] }), at);
       await enqueueEvent(tx, r.merchant_id, 'refund.succeeded', toRefund(next), at);
     }
