@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { SaomaError, isSaomaError } from '../core/errors.ts';
+import { localize, pickLocale } from '../core/messages.ts';
 import type { Permission, Principal } from '../core/roles.ts';
 import type { Runtime } from '../runtime.ts';
 import { requirePermission } from './auth.ts';
@@ -80,13 +81,19 @@ export async function buildApp(rt: Runtime): Promise<App> {
   app.addSchema(ErrorBody);
 
   app.setErrorHandler((error: FastifyError | SaomaError, req, reply) => {
+    const locale = pickLocale(req.headers['accept-language']);
+    const send = (e: SaomaError) => reply.code(e.status).header('content-language', locale)
+      .send(errorBody(e.code, localize(e.code, e.message, locale, e.details), e.details));
     if (isSaomaError(error)) {
       if (error.status >= 500) req.log.error({ err: error }, 'server error');
-      return reply.code(error.status).send(errorBody(error.code, error.message, error.details));
+      return send(error);
     }
     const fe = error as FastifyError;
     if (fe.validation) {
-      return reply.code(400).send(errorBody('invalid_request', `${fe.validationContext ?? 'request'}${fe.message.replace(/^(body|querystring|params|headers)/, '')}`.trim()));
+      // The schema's own wording names the field; a Chinese reader gets ours with the field appended.
+      const field = `${fe.validationContext ?? 'request'}${fe.message.replace(/^(body|querystring|params|headers)/, '')}`.trim();
+      const e = new SaomaError('invalid_request', field);
+      return locale === 'en' ? send(e) : reply.code(400).header('content-language', locale).send(errorBody('invalid_request', `${localize('invalid_request', field, locale)}（${field}）`));
     }
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send(errorBody('invalid_request', 'The request body is larger than 64 KiB.'));
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send(errorBody('invalid_request', 'Send the body as application/json.'));
@@ -102,7 +109,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
   // Each request runs in its own write context (see writeContext); a nonce its handler did not get to
   // commit with a write of its own is committed before the answer leaves, or the answer becomes 401.
   app.addHook('onRequest', (_req, _reply, done) => writeContext.run({ before: null }, done));
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
     const ctx = writeContext.getStore();
     const pending = ctx?.before;
     if (!ctx || !pending) return payload;
@@ -113,7 +120,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
     } catch (e) {
       if (!isSaomaError(e)) throw e;
       reply.code(e.status).header('content-type', 'application/json; charset=utf-8');
-      return JSON.stringify(errorBody(e.code, e.message));
+      return JSON.stringify(errorBody(e.code, localize(e.code, e.message, pickLocale(req.headers['accept-language']), e.details)));
     }
   });
 

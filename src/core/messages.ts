@@ -1,0 +1,86 @@
+import type { ErrorCode } from './errors.ts';
+
+/**
+ * What each error means, in the languages of our users, for people reading it at a counter. The
+ * English message on each error is the most specific (it names values); these say the same thing in
+ * Chinese, with the details that matter filled in.
+ */
+export type Locale = 'en' | 'zh-Hans' | 'zh-Hant';
+
+type Details = Record<string, unknown> | undefined;
+type Catalog = Record<ErrorCode, (d: Details) => string>;
+
+const n = (d: Details, k: string) => String(d?.[k] ?? '');
+
+const zhHans: Catalog = {
+  invalid_request: () => '请求不正确：请检查填写的内容。',
+  invalid_json: () => '请求内容不是有效的 JSON。',
+  invalid_amount: () => '金额不正确：请输入大于零的金额（以分为单位的整数）。',
+  unknown_currency: () => '不支持该币种，请使用 ISO 4217 代码，如 CNY。',
+  currency_mismatch: () => '币种与订单不一致。',
+  unauthenticated: () => '未登录或凭证无效，请重新登录终端或检查 API 密钥。',
+  bad_signature: () => '签名不正确，请检查 API 密钥和签名方法。',
+  stale_timestamp: () => '请求时间与服务器相差超过 5 分钟，请校准设备时钟。',
+  replayed_nonce: () => '该请求已处理过（nonce 重复），请使用新的 nonce。',
+  bad_pin: (d) => `密码错误，还可尝试 ${n(d, 'triesLeft')} 次。`,
+  operator_locked: (d) => `密码错误次数过多，该收银员已被锁定至 ${n(d, 'lockedUntil')}，请联系店长。`,
+  forbidden: () => '没有权限执行此操作，请由主管或店长操作。',
+  not_found: () => '找不到该记录。',
+  idempotency_key_reused: () => '该请求编号已用于另一笔不同的请求，请使用新的编号。',
+  idempotency_in_progress: () => '上一笔相同请求仍在处理中，请稍后再试。',
+  duplicate_trade_no: () => '订单号已被使用，请换一个新的订单号。',
+  invalid_transition: () => '该笔交易当前状态不允许此操作。',
+  refund_exceeds_paid: (d) => `退款金额超过可退金额（最多可退 ${n(d, 'refundable')} 分）。`,
+  payment_not_refundable: () => '只有支付成功的交易才能退款。',
+  tender_exceeds_due: (d) => `只有现金可以超过应付金额，最多还需支付 ${n(d, 'remaining')} 分。`,
+  sale_closed: () => '该笔销售已结束，请开始新的销售。',
+  channel_unavailable: () => '支付渠道暂时不可用，请稍后再试。',
+  channel_limit_exceeded: () => '超过该支付渠道的限额。',
+  sandbox_disabled: () => '本系统未开启沙箱钱包。',
+  internal: () => '系统出错，可使用相同的请求编号安全重试。',
+};
+
+const zhHant: Catalog = {
+  invalid_request: () => '請求不正確：請檢查填寫的內容。',
+  invalid_json: () => '請求內容不是有效的 JSON。',
+  invalid_amount: () => '金額不正確：請輸入大於零的金額（以分為單位的整數）。',
+  unknown_currency: () => '不支援該幣別，請使用 ISO 4217 代碼，如 CNY。',
+  currency_mismatch: () => '幣別與訂單不一致。',
+  unauthenticated: () => '未登入或憑證無效，請重新登入終端或檢查 API 金鑰。',
+  bad_signature: () => '簽章不正確，請檢查 API 金鑰與簽章方法。',
+  stale_timestamp: () => '請求時間與伺服器相差超過 5 分鐘，請校正裝置時鐘。',
+  replayed_nonce: () => '此請求已處理過（nonce 重複），請使用新的 nonce。',
+  bad_pin: (d) => `密碼錯誤，還可嘗試 ${n(d, 'triesLeft')} 次。`,
+  operator_locked: (d) => `密碼錯誤次數過多，此收銀員已被鎖定至 ${n(d, 'lockedUntil')}，請聯絡店長。`,
+  forbidden: () => '沒有權限執行此操作，請由主管或店長操作。',
+  not_found: () => '找不到該筆紀錄。',
+  idempotency_key_reused: () => '此請求編號已用於另一筆不同的請求，請使用新的編號。',
+  idempotency_in_progress: () => '上一筆相同請求仍在處理中，請稍後再試。',
+  duplicate_trade_no: () => '訂單編號已被使用，請換一個新的訂單編號。',
+  invalid_transition: () => '此筆交易目前的狀態不允許此操作。',
+  refund_exceeds_paid: (d) => `退款金額超過可退金額（最多可退 ${n(d, 'refundable')} 分）。`,
+  payment_not_refundable: () => '只有付款成功的交易才能退款。',
+  tender_exceeds_due: (d) => `只有現金可以超過應付金額，最多還需支付 ${n(d, 'remaining')} 分。`,
+  sale_closed: () => '此筆銷售已結束，請開始新的銷售。',
+  channel_unavailable: () => '支付通道暫時無法使用，請稍後再試。',
+  channel_limit_exceeded: () => '超過此支付通道的限額。',
+  sandbox_disabled: () => '本系統未開啟沙盒錢包。',
+  internal: () => '系統發生錯誤，可使用相同的請求編號安全重試。',
+};
+
+/** The best of our locales for an Accept-Language header: Traditional for zh-Hant/TW/HK/MO, Simplified for other Chinese. */
+export function pickLocale(acceptLanguage: string | undefined): Locale {
+  for (const part of (acceptLanguage ?? '').split(',')) {
+    const tag = part.split(';')[0]!.trim().toLowerCase();
+    if (!tag) continue;
+    if (tag.startsWith('zh')) return /hant|-tw|-hk|-mo/.test(tag) ? 'zh-Hant' : 'zh-Hans';
+    if (tag.startsWith('en') || tag === '*') return 'en';
+  }
+  return 'en';
+}
+
+/** The message to show: the specific English one, or its Chinese counterpart. */
+export function localize(code: ErrorCode, english: string, locale: Locale, details?: Details): string {
+  if (locale === 'en') return english;
+  return (locale === 'zh-Hans' ? zhHans : zhHant)[code](details);
+}
