@@ -1,6 +1,9 @@
 import type { WebhookDeliverer } from '../webhooks/deliverer.ts';
 import type { PaymentService } from './service.ts';
 
+const PAYMENTS_PER_PASS = 20;
+const EVENTS_PER_PASS = 100;
+
 /**
  * The background loop: drive non-final payments and refunds to a final state, and deliver webhooks.
  * Each pass claims a bounded batch; a failure in one item is logged and retried on the next pass.
@@ -26,24 +29,30 @@ export class Worker {
     this.schedule();
   }
 
-  private schedule(): void {
+  private schedule(delay = this.intervalMs): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.pass().finally(() => this.schedule()), this.intervalMs);
+    this.timer = setTimeout(() => void this.pass().then((busy) => this.schedule(busy ? 0 : this.intervalMs)), delay);
     this.timer.unref();
   }
 
-  /** One pass; exported for tests that want to step the machinery deterministically. */
-  async pass(): Promise<void> {
-    if (this.running) return;
+  /**
+   * One pass; true when a batch came back full, so the next pass starts at once instead of after the
+   * interval (at hundreds of payments a second the webhook backlog must not grow). Public so tests can
+   * step the machinery.
+   */
+  async pass(): Promise<boolean> {
+    if (this.running) return false;
     this.running = true;
     try {
-      const ids = await this.service.claimDue(20);
+      const ids = await this.service.claimDue(PAYMENTS_PER_PASS);
       await Promise.all(ids.map((id) => this.service.drive(id, 'poll').catch((e) => this.log(`payment ${id}`, e))));
-      const refunds = await this.service.claimDueRefunds(20);
+      const refunds = await this.service.claimDueRefunds(PAYMENTS_PER_PASS);
       await Promise.all(refunds.map((id) => this.service.driveRefund(id).catch((e) => this.log(`refund ${id}`, e))));
-      await this.deliverer.deliverDue(50);
+      const events = await this.deliverer.deliverDue(EVENTS_PER_PASS);
+      return ids.length === PAYMENTS_PER_PASS || refunds.length === PAYMENTS_PER_PASS || events === EVENTS_PER_PASS;
     } catch (e) {
       this.log('worker pass failed', e);
+      return false;
     } finally {
       this.running = false;
     }
