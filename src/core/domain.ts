@@ -2,8 +2,8 @@ import type { Currency } from './money.ts';
 import type { PaymentState } from './payment-state.ts';
 import type { RefundState } from './refund-state.ts';
 
-export const CHANNELS = ['sandbox', 'cash'] as const;
-export type ChannelName = (typeof CHANNELS)[number] | (string & {});
+/** The built-in channels; wallet adapters add their own names. */
+export type ChannelName = 'sandbox' | 'cash' | (string & {});
 
 /** How the money is collected: we show a QR (C scans B), we scan the customer's code (B scans C), or cash. */
 export const METHODS = ['dynamic_qr', 'payment_code', 'cash'] as const;

@@ -3,8 +3,8 @@ import { SaomaError } from '../core/errors.ts';
 import { paymentEntry, refundEntry } from '../core/ledger.ts';
 import { money, type Money } from '../core/money.ts';
 import { canTransitionPayment, isFinalPayment, type PaymentState } from '../core/payment-state.ts';
-import { checkRefundable, canTransitionRefund, type RefundState } from '../core/refund-state.ts';
-import { checkTender } from '../core/sale.ts';
+import { checkRefundable, canTransitionRefund, isFinalRefund, type RefundState } from '../core/refund-state.ts';
+import { checkTender, isSaleCovered } from '../core/sale.ts';
 import { ChannelNotificationError, type Channel, type Notification, type NotificationReply, type RefundStatus, type TradeStatus } from '../channels/channel.ts';
 import { isUniqueViolation, nowIso, type Store, type Tx } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
@@ -469,7 +469,7 @@ export class PaymentService {
     // Increment in place: two tenders of one sale settling at once must both count (no read-modify-write).
     const sale = await tx.updateTable('sales').set((eb) => ({ paid: eb('paid', '+', amount), change: eb('change', '+', change), updated_at: at }))
       .where('id', '=', saleId).returningAll().executeTakeFirstOrThrow();
-    const state = sale.paid >= sale.amount ? 'completed' : 'open';
+    const state = isSaleCovered(sale.amount, sale.paid) ? 'completed' : 'open';
     if (state === sale.state) return;
     await tx.updateTable('sales').set({ state }).where('id', '=', saleId).execute();
     if (state === 'completed') await enqueueEvent(tx, sale.merchant_id, 'sale.completed', toSale({ ...sale, state }), at);
@@ -658,7 +658,7 @@ export class PaymentService {
   private async refundTransition(tx: Tx, r: RefundRow, to: RefundState, patch: Partial<RefundRow>): Promise<RefundRow> {
     if (r.state === to || !canTransitionRefund(r.state as RefundState, to)) return r;
     const at = nowIso();
-    const set: Partial<RefundRow> = { ...patch, state: to, updated_at: at, ...(to === 'succeeded' || to === 'failed' ? { next_poll_at: null } : {}) };
+    const set: Partial<RefundRow> = { ...patch, state: to, updated_at: at, ...(isFinalRefund(to) ? { next_poll_at: null } : {}) };
     const res = await tx.updateTable('refunds').set(set).where('id', '=', r.id).where('state', '=', r.state).executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`refund ${r.id} moved on`);
     const next = { ...r, ...set } as RefundRow;
@@ -681,7 +681,7 @@ export class PaymentService {
   /** Ask the wallet about a refund in doubt; if it never arrived, send it again under the same refund number. */
   async driveRefund(id: string): Promise<void> {
     const r = await this.store.db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    if (r.state === 'succeeded' || r.state === 'failed') return;
+    if (isFinalRefund(r.state as RefundState)) return;
     const p = await this.load(r.payment_id);
     const channel = this.channels.get(p.merchant_id, p.channel);
     let result = await safeRefund(() => channel.queryRefund({ outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no }));
