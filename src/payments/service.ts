@@ -244,7 +244,7 @@ export class PaymentService {
 
     const after = await this.applyResult(row.id, result, 'channel', channel, async (tx, p) => {
       await storeResponse(tx, scope, key, { status: 201, body: toPayment(p) });
-    });
+    }, row);
     return { status: 201, body: toPayment(after) };
   }
 
@@ -360,11 +360,18 @@ export class PaymentService {
     source: string,
     channel: Channel | null,
     also?: (tx: Tx, p: PaymentRow) => Promise<void>,
+    /**
+     * The row as the caller last wrote it, in the state `created` (the payment it just inserted): the
+     * first attempt skips re-reading it, and the guarded update still catches anyone who moved it since.
+     */
+    created?: PaymentRow,
   ): Promise<PaymentRow> {
     for (let attempt = 0; ; attempt++) {
       try {
         const row = await this.store.write(async (tx) => {
-          const p = await tx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+          const p = attempt === 0 && created?.state === 'created'
+            ? created
+            : await tx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
           const next = this.target(p, result, channel);
           const updated = next ? await this.transition(tx, p, next.state, next.patch, source, next.detail) : p;
           if (also) await also(tx, updated);
