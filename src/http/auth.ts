@@ -12,6 +12,8 @@ declare module 'fastify' {
   }
 }
 
+const KEY_CACHE_MS = 30_000;
+
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
@@ -27,7 +29,11 @@ function header(req: FastifyRequest, name: string): string | undefined {
 export class Authenticator {
   private readonly store: Store;
   private readonly sealer: Sealer;
-  private readonly secretCache = new Map<string, { merchantId: string | null; secret: string; revoked: boolean }>();
+  /**
+   * Opened key secrets, kept briefly: a revocation on this instance takes effect at once (`forget`), on
+   * other instances sharing the database within KEY_CACHE_MS.
+   */
+  private readonly secretCache = new Map<string, { merchantId: string | null; secret: string; revoked: boolean; until: number }>();
 
   constructor(store: Store, sealer: Sealer) {
     this.store = store;
@@ -65,10 +71,10 @@ export class Authenticator {
 
   private async keySecret(keyId: string) {
     let k = this.secretCache.get(keyId);
-    if (!k) {
+    if (!k || k.until < Date.now()) {
       const row = await this.store.db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
       if (!row) throw new SaomaError('unauthenticated', `Unknown API key ${keyId}.`);
-      k = { merchantId: row.merchant_id, secret: this.sealer.open(row.secret_enc), revoked: row.revoked_at !== null };
+      k = { merchantId: row.merchant_id, secret: this.sealer.open(row.secret_enc), revoked: row.revoked_at !== null, until: Date.now() + KEY_CACHE_MS };
       if (!k.revoked) this.secretCache.set(keyId, k);
     }
     if (k.revoked) throw new SaomaError('unauthenticated', `API key ${keyId} has been revoked.`);
