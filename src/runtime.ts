@@ -1,42 +1,17 @@
 import { join } from 'node:path';
 import type { Config } from './config.ts';
-import { SaomaError } from './core/errors.ts';
-import type { Channel } from './channels/channel.ts';
-import { SandboxChannel } from './channels/sandbox/adapter.ts';
 import { SandboxWallet } from './channels/sandbox/emulator.ts';
 import { Authenticator } from './http/auth.ts';
 import { MerchantService } from './merchants/service.ts';
 import { PaymentBus } from './payments/bus.ts';
 import { PgRelay } from './payments/pg-relay.ts';
-import { PaymentService, type ChannelRegistry } from './payments/service.ts';
+import { PaymentService } from './payments/service.ts';
+import { ChannelRegistry } from './channels/registry.ts';
+import { ChannelAccounts } from './merchants/channel-accounts.ts';
 import { Worker } from './payments/worker.ts';
 import { Sealer } from './security/secrets.ts';
 import { Store } from './store/db.ts';
 import { WebhookDeliverer } from './webhooks/deliverer.ts';
-
-/** Channel accounts per merchant. For now the sandbox; real wallets plug in here with their accounts. */
-class Channels implements ChannelRegistry {
-  private readonly cache = new Map<string, Channel>();
-  private readonly config: Config;
-  constructor(config: Config) {
-    this.config = config;
-  }
-  get(merchantId: string, channel: string): Channel {
-    if (channel !== 'sandbox') throw new SaomaError('invalid_request', `Channel "${channel}" is not set up for this merchant; use "sandbox" or "cash".`);
-    if (!this.config.sandbox) throw new SaomaError('sandbox_disabled', 'The sandbox wallet is off in this deployment (SAOMA_SANDBOX=0 or production).');
-    let c = this.cache.get(merchantId);
-    if (!c) {
-      c = new SandboxChannel({
-        baseUrl: this.config.sandboxUrl ?? `${this.config.publicUrl}/sandbox/wallet`,
-        mchId: merchantId,
-        key: this.config.sandboxKey,
-        timing: { queryIntervalMs: this.config.queryIntervalMs, payCodeGiveUpMs: this.config.payCodeGiveUpMs },
-      });
-      this.cache.set(merchantId, c);
-    }
-    return c;
-  }
-}
 
 /** Everything a running Saoma holds, wired once; the HTTP app and the CLI take it from here. */
 export class Runtime {
@@ -45,6 +20,7 @@ export class Runtime {
   readonly sealer: Sealer;
   readonly bus = new PaymentBus();
   readonly merchants: MerchantService;
+  readonly channelAccounts: ChannelAccounts;
   readonly payments: PaymentService;
   readonly auth: Authenticator;
   readonly deliverer: WebhookDeliverer;
@@ -58,7 +34,8 @@ export class Runtime {
     this.store = Store.open(config.databaseUrl);
     this.sealer = Sealer.fromText(config.masterKey);
     this.merchants = new MerchantService(this.store, this.sealer);
-    this.payments = new PaymentService(this.store, new Channels(config), this.bus, { publicUrl: config.publicUrl, qrTtlMs: config.qrTtlMs });
+    this.channelAccounts = new ChannelAccounts(this.store, this.sealer);
+    this.payments = new PaymentService(this.store, new ChannelRegistry(this.channelAccounts, config), this.bus, { publicUrl: config.publicUrl, qrTtlMs: config.qrTtlMs });
     this.auth = new Authenticator(this.store, this.sealer);
     this.deliverer = new WebhookDeliverer(this.store, this.sealer);
     this.worker = new Worker(this.payments, this.deliverer, { intervalMs: config.workerIntervalMs, log });

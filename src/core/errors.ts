@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   sale_closed: 409,
   channel_unavailable: 503,
   channel_limit_exceeded: 409,
+  channel_not_offered: 409,
   sandbox_disabled: 403,
   internal: 500,
 } as const;

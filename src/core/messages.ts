@@ -36,6 +36,7 @@ const zhHans: Catalog = {
   sale_closed: () => '该笔销售已结束，请开始新的销售。',
   channel_unavailable: () => '支付渠道暂时不可用，请稍后再试。',
   channel_limit_exceeded: () => '超过该支付渠道的限额。',
+  channel_not_offered: () => '本门店未开通该支付方式，请选择其他方式或在后台开通。',
   sandbox_disabled: () => '本系统未开启沙箱钱包。',
   internal: () => '系统出错，可使用相同的请求编号安全重试。',
 };
@@ -64,6 +65,7 @@ const zhHant: Catalog = {
   sale_closed: () => '此筆銷售已結束，請開始新的銷售。',
   channel_unavailable: () => '支付通道暫時無法使用，請稍後再試。',
   channel_limit_exceeded: () => '超過此支付通道的限額。',
+  channel_not_offered: () => '本門市未開通此支付方式，請選擇其他方式或於後台開通。',
   sandbox_disabled: () => '本系統未開啟沙盒錢包。',
   internal: () => '系統發生錯誤，可使用相同的請求編號安全重試。',
 };

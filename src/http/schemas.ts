@@ -75,3 +75,16 @@ export const ListQuery = Type.Object({
 export function limitOf(q: { limit?: string | undefined }): number {
   return Math.min(Math.max(Number(q.limit ?? 50) || 50, 1), 200);
 }
+
+export const ChannelParams = Type.Object({ merchantId: Id, channel: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9_]+$' }) });
+export const ChannelAccountBody = Type.Object({
+  baseUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://', maxLength: 512, description: 'The wallet\'s gateway; point it at an emulator or at the real wallet' }), Type.Null()])),
+  credentials: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 8192 }), { description: 'Keys, certificates, merchant numbers; sealed at rest, never shown again' })),
+  limitPerTransaction: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  limitPerDay: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  enabled: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+export const StoreChannelsParams = Type.Object({ merchantId: Id, storeId: Id });
+export const StoreChannelsBody = Type.Object({
+  channels: Type.Array(Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9_]+$' }), { maxItems: 32, description: 'Wallets offered at this store; empty = all of the merchant\'s' }),
+}, { additionalProperties: false });

@@ -5,6 +5,8 @@ import { money, type Money } from '../core/money.ts';
 import { canTransitionPayment, isFinalPayment, type PaymentState } from '../core/payment-state.ts';
 import { checkRefundable, canTransitionRefund, isFinalRefund, type RefundState } from '../core/refund-state.ts';
 import { checkTender, isSaleCovered } from '../core/sale.ts';
+import type { ChannelRegistry } from '../channels/registry.ts';
+import { startOfLocalDay } from '../core/time.ts';
 import { ChannelNotificationError, type Channel, type Notification, type NotificationReply, type RefundStatus, type TradeStatus } from '../channels/channel.ts';
 import { isUniqueViolation, nowIso, type Store, type Tx } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
@@ -24,10 +26,6 @@ export interface Origin {
   terminalId: string;
 }
 
-export interface ChannelRegistry {
-  /** The merchant's account on a channel; throws SaomaError when the merchant has none. */
-  get(merchantId: string, channel: string): Channel;
-}
 
 export interface ServiceConfig {
   /** Base URL the wallets post notifications to. */
@@ -101,7 +99,7 @@ export class PaymentService {
    * acknowledged in the wallet's own format only after the change committed.
    */
   async ingestNotification(channelName: string, merchantId: string, headers: Record<string, string | string[] | undefined>, body: string): Promise<NotificationReply> {
-    const channel = this.channels.get(merchantId, channelName);
+    const channel = await this.channels.get(merchantId, channelName);
     let n: Notification;
     try {
       n = channel.parseNotification({ headers, body });
@@ -177,7 +175,11 @@ export class PaymentService {
     if (input.tendered !== undefined && input.method !== 'cash') throw new SaomaError('invalid_request', 'tendered is for cash only; leave it out for wallet payments.');
     const tendered = input.method === 'cash' ? money(input.tendered ?? input.amount, input.currency) : null;
     if (tendered && tendered.minor < amount.minor) throw new SaomaError('invalid_amount', 'Cash tendered must be at least the amount.');
-    const channel = input.method === 'cash' ? null : this.channels.get(origin.merchantId, input.channel);
+    const resolved = input.method === 'cash' ? null : await this.channels.resolve(origin.merchantId, input.channel);
+    const channel = resolved?.channel ?? null;
+    if (resolved?.account.limitPerTransaction && amount.minor > resolved.account.limitPerTransaction) {
+      throw new SaomaError('channel_limit_exceeded', `${input.channel} takes at most ${resolved.account.limitPerTransaction} per payment for this merchant; split the sale or use another method.`, { limit: resolved.account.limitPerTransaction });
+    }
 
     const scope = `${origin.merchantId}:payments`;
     const key = idemKey ?? `trade:${input.outTradeNo}`;
@@ -191,6 +193,7 @@ export class PaymentService {
     try {
       row = await this.store.write(async (tx) => {
         await claimKey(tx, scope, key, hash, id, at);
+        if (resolved) await this.checkOffered(tx, origin, input.channel, amount.minor, resolved.account.limitPerDay);
         let applied = amount.minor;
         let change = 0;
         if (input.saleId) {
@@ -310,7 +313,7 @@ export class PaymentService {
     if (p.state === 'succeeded' && p.method === 'dynamic_qr') {
       throw new SaomaError('invalid_transition', 'A paid QR payment cannot be cancelled; refund it instead.');
     }
-    const channel = this.channels.get(merchantId, p.channel);
+    const channel = await this.channels.get(merchantId, p.channel);
     if (p.method === 'dynamic_qr') {
       const r = await safeCall(() => channel.close({ outTradeNo: p.outTradeNo }));
       await this.applyResult(id, r.status === 'closed' || r.status === 'not_found' ? { status: 'closed' } : r, 'cancel', channel);
@@ -457,6 +460,30 @@ export class PaymentService {
     await tx.insertInto('payment_events').values({ payment_id: paymentId, from_state: from, to_state: to, source, detail, at }).execute();
   }
 
+  /**
+   * Inside the payment's own transaction, so two payments at once cannot both slip under the daily
+   * limit: the store offers this wallet, and today's (merchant's local day) total stays within it.
+   */
+  private async checkOffered(tx: Tx, origin: Origin, channel: string, amount: number, limitPerDay: number | null): Promise<void> {
+    const offered = await tx.selectFrom('store_channels').select('channel').where('store_id', '=', origin.storeId).execute();
+    if (offered.length > 0 && !offered.some((o) => o.channel === channel)) {
+      throw new SaomaError('channel_not_offered', `This store does not offer ${channel}; it offers ${offered.map((o) => o.channel).join(', ')}.`);
+    }
+    if (!limitPerDay) return;
+    let lock = tx.selectFrom('channel_accounts').select('merchant_id').where('merchant_id', '=', origin.merchantId).where('channel', '=', channel);
+    if (this.store.flavor === 'pg') lock = lock.forUpdate();
+    await lock.execute();
+    const merchant = await tx.selectFrom('merchants').select('timezone').where('id', '=', origin.merchantId).executeTakeFirstOrThrow();
+    const since = startOfLocalDay(new Date(), merchant.timezone).toISOString();
+    const today = await tx.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('total'))
+      .where('merchant_id', '=', origin.merchantId).where('channel', '=', channel).where('created_at', '>=', since)
+      .where('state', 'not in', ['failed', 'closed', 'reversed']).executeTakeFirst();
+    const used = Number(today?.total ?? 0);
+    if (used + amount > limitPerDay) {
+      throw new SaomaError('channel_limit_exceeded', `${channel} takes at most ${limitPerDay} a day for this merchant and ${used} is already taken today; use another method.`, { limit: limitPerDay, used });
+    }
+  }
+
   private async lockSale(tx: Tx, merchantId: string, saleId: string) {
     let q = tx.selectFrom('sales').selectAll().where('id', '=', saleId).where('merchant_id', '=', merchantId);
     if (this.store.flavor === 'pg') q = q.forUpdate();
@@ -497,7 +524,7 @@ export class PaymentService {
     const p = await this.load(id);
     // A succeeded charge stays in play while its cancel (reversal) is unanswered.
     if ((isFinalPayment(p.state as PaymentState) && !(p.state === 'succeeded' && p.reverse_after)) || p.channel === 'cash') return;
-    const channel = this.channels.get(p.merchant_id, p.channel);
+    const channel = await this.channels.get(p.merchant_id, p.channel);
     const now = Date.now();
     const age = now - Date.parse(p.created_at);
     await this.store.write((tx) => tx.updateTable('payments').set({ attempts: p.attempts + 1 }).where('id', '=', id).execute());
@@ -626,7 +653,7 @@ export class PaymentService {
       throw e;
     }
     if (p.channel === 'cash') return { status: 201, body: toRefund(row) };
-    const channel = this.channels.get(merchantId, p.channel);
+    const channel = await this.channels.get(merchantId, p.channel);
     const result = await safeRefund(() => channel.refund({
       outTradeNo: p.outTradeNo, outRefundNo, amount, total: money(p.amount, p.currency), reason: input.reason ?? null,
     }));
@@ -690,7 +717,7 @@ export class PaymentService {
     const r = await this.store.db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     if (isFinalRefund(r.state as RefundState)) return;
     const p = await this.load(r.payment_id);
-    const channel = this.channels.get(p.merchant_id, p.channel);
+    const channel = await this.channels.get(p.merchant_id, p.channel);
     let result = await safeRefund(() => channel.queryRefund({ outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no }));
     if (result.status === 'failed' && result.code === 'TRADE_NOT_EXIST') {
       result = await safeRefund(() => channel.refund({

@@ -210,5 +210,30 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_channel_accounts': {
+      async up(db: Kysely<any>) {
+        // A merchant's account on one wallet: where to reach it, its credentials (sealed with the master
+        // key), and the limits we enforce before calling it.
+        await db.schema.createTable('channel_accounts')
+          .addColumn('merchant_id', 'text', (c) => c.notNull().references('merchants.id'))
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('base_url', 'text')
+          .addColumn('credentials_enc', 'text', (c) => c.notNull())
+          .addColumn('limit_per_transaction', money)
+          .addColumn('limit_per_day', money)
+          .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('channel_accounts_pk', ['merchant_id', 'channel'])
+          .execute();
+        // The wallets a store offers at its counter; a store with no rows offers all its merchant's.
+        await db.schema.createTable('store_channels')
+          .addColumn('store_id', 'text', (c) => c.notNull().references('stores.id'))
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('store_channels_pk', ['store_id', 'channel'])
+          .execute();
+        await db.schema.createIndex('payments_channel_day').on('payments').columns(['merchant_id', 'channel', 'created_at']).execute();
+      },
+    },
   };
 }

@@ -49,6 +49,12 @@ export interface DeliveryRow {
 }
 export interface NotificationRow { channel: string; notify_id: string; payment_id: string | null; outcome: string; received_at: string }
 
+export interface ChannelAccountRow {
+  merchant_id: string; channel: string; base_url: string | null; credentials_enc: string;
+  limit_per_transaction: number | null; limit_per_day: number | null; enabled: number; created_at: string; updated_at: string;
+}
+export interface StoreChannelRow { store_id: string; channel: string }
+
 export interface DB {
   merchants: MerchantRow;
   stores: StoreRow;
@@ -67,4 +73,6 @@ export interface DB {
   outbox: OutboxRow;
   webhook_deliveries: DeliveryRow;
   channel_notifications: NotificationRow;
+  channel_accounts: ChannelAccountRow;
+  store_channels: StoreChannelRow;
 }

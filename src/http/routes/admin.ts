@@ -5,7 +5,9 @@ import { SaomaError } from '../../core/errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { principal } from '../app.ts';
 import { requireMerchant } from '../auth.ts';
-import { ListQuery, LoginBody, MerchantBody, MerchantParams, NameBody, OperatorBody, TerminalBody, WebhookBody, limitOf } from '../schemas.ts';
+import { ChannelAccountBody, ChannelParams, ListQuery, LoginBody, MerchantBody, MerchantParams, NameBody, OperatorBody, StoreChannelsBody, StoreChannelsParams, TerminalBody, WebhookBody, limitOf } from '../schemas.ts';
+import { ChannelAccounts } from '../../merchants/channel-accounts.ts';
+import { knownChannels } from '../../channels/registry.ts';
 
 const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } };
 
@@ -78,6 +80,36 @@ export function adminRoutes(rt: Runtime): FastifyPluginAsync {
         await m.revokeApiKey(req.params.merchantId, req.params.keyId);
         rt.auth.forget(req.params.keyId);
         return reply.code(204).send();
+      });
+
+    app.put('/v1/merchants/:merchantId/channels/:channel', { config: { permission: 'merchant:admin' }, schema: { tags, params: ChannelParams, body: ChannelAccountBody, response: err, summary: 'Set up the merchant\'s account on a wallet: gateway URL, credentials (sealed), limits' } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        const { channel, merchantId } = req.params;
+        if (!knownChannels().includes(channel)) throw new SaomaError('invalid_request', `Unknown channel "${channel}"; known: ${knownChannels().join(', ')}.`);
+        await m.getMerchant(merchantId);
+        return ChannelAccounts.describe(await rt.channelAccounts.put(merchantId, channel, req.body));
+      });
+    app.get('/v1/merchants/:merchantId/channels', { config: { permission: 'merchant:read' }, schema: { tags, params: MerchantParams, response: err } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return { data: (await rt.channelAccounts.list(req.params.merchantId)).map(ChannelAccounts.describe) };
+      });
+    app.put('/v1/merchants/:merchantId/stores/:storeId/channels', { config: { permission: 'merchant:admin' }, schema: { tags, params: StoreChannelsParams, body: StoreChannelsBody, response: err, summary: 'Which wallets a store offers at its counter' } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        const stores = await m.listStores(req.params.merchantId);
+        if (!stores.some((st) => st.id === req.params.storeId)) throw new SaomaError('not_found', `No store ${req.params.storeId} for this merchant.`);
+        const unknown = req.body.channels.filter((c) => c !== 'cash' && !knownChannels().includes(c));
+        if (unknown.length) throw new SaomaError('invalid_request', `Unknown channel(s): ${unknown.join(', ')}.`);
+        return { storeId: req.params.storeId, channels: await rt.channelAccounts.setStoreChannels(req.params.storeId, req.body.channels) };
+      });
+    app.get('/v1/merchants/:merchantId/stores/:storeId/channels', { config: { permission: 'merchant:read' }, schema: { tags, params: StoreChannelsParams, response: err } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        const stores = await m.listStores(req.params.merchantId);
+        if (!stores.some((st) => st.id === req.params.storeId)) throw new SaomaError('not_found', `No store ${req.params.storeId} for this merchant.`);
+        return { storeId: req.params.storeId, channels: await rt.channelAccounts.storeChannels(req.params.storeId) };
       });
 
     app.post('/v1/operators/login', { config: { permission: 'payment:create' }, schema: { tags: ['terminal'], body: LoginBody, response: { ...err, 423: { $ref: 'Error#' } }, summary: 'Operator PIN login on a terminal; returns an operator session token' } },
