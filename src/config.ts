@@ -20,6 +20,8 @@ export interface Config {
   workerIntervalMs: number;
   logLevel: string;
   trustProxy: boolean;
+  /** SAOMA_PAYCODE_RULES: a JSON file of extra payment-code rules, tried before the built-in ones (src/paycode-rules.ts). */
+  paycodeRulesFile: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -86,5 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workerIntervalMs: overrides.workerIntervalMs ?? int(env, 'SAOMA_WORKER_INTERVAL_MS', 250, 10),
     logLevel: overrides.logLevel ?? env.SAOMA_LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'warn'),
     trustProxy: overrides.trustProxy ?? bool(env, 'SAOMA_TRUST_PROXY') ?? false,
+    // Resolved now, so a later chdir cannot point it elsewhere; read (and validated) by src/paycode-rules.ts.
+    paycodeRulesFile: overrides.paycodeRulesFile !== undefined ? overrides.paycodeRulesFile : env.SAOMA_PAYCODE_RULES ? resolve(env.SAOMA_PAYCODE_RULES) : null,
   };
 }

@@ -8,6 +8,7 @@ import { PgRelay } from './payments/pg-relay.ts';
 import { PaymentService } from './payments/service.ts';
 import { ChannelRegistry } from './channels/registry.ts';
 import { ChannelAccounts } from './merchants/channel-accounts.ts';
+import { paycodeRulesFor } from './paycode-rules.ts';
 import { Worker } from './payments/worker.ts';
 import { Sealer } from './security/secrets.ts';
 import { Store } from './store/db.ts';
@@ -35,7 +36,9 @@ export class Runtime {
     this.sealer = Sealer.fromText(config.masterKey);
     this.merchants = new MerchantService(this.store, this.sealer);
     this.channelAccounts = new ChannelAccounts(this.store, this.sealer);
-    this.payments = new PaymentService(this.store, new ChannelRegistry(this.channelAccounts, config), this.bus, { publicUrl: config.publicUrl, qrTtlMs: config.qrTtlMs });
+    this.payments = new PaymentService(this.store, new ChannelRegistry(this.channelAccounts, config), this.bus, {
+      publicUrl: config.publicUrl, qrTtlMs: config.qrTtlMs, paycodeRules: paycodeRulesFor(config),
+    });
     this.auth = new Authenticator(this.store, this.sealer);
     this.deliverer = new WebhookDeliverer(this.store, this.sealer);
     this.worker = new Worker(this.payments, this.deliverer, { intervalMs: config.workerIntervalMs, log });

@@ -12,6 +12,7 @@ import { signedHeaders } from '../security/request-signing.ts';
 import { verifyWebhook, WebhookVerificationError } from '../webhooks/verify.js';
 import { startSandboxWalletServer } from '../channels/sandbox/emulator.ts';
 import { ensureDemo, loadDemoCredentials } from './demo.ts';
+import { registerPaycode } from './paycode.ts';
 
 class UsageError extends Error {}
 
@@ -204,6 +205,8 @@ program.command('sandbox-wallet')
     const { url } = await startSandboxWalletServer({ port: opts.port, dbPath: opts.db, key: opts.key ?? process.env.SAOMA_SANDBOX_KEY ?? 'saoma-sandbox-key' });
     process.stdout.write(`sandbox wallet on ${url}/sandbox/wallet\n`);
   });
+
+registerPaycode(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   invalid_amount: 400,
   unknown_currency: 400,
   currency_mismatch: 400,
+  invalid_emv_payload: 400,
+  invalid_payment_code: 400,
   unauthenticated: 401,
   bad_signature: 401,
   stale_timestamp: 401,

@@ -12,12 +12,20 @@ type Catalog = Record<ErrorCode, (d: Details) => string>;
 
 const n = (d: Details, k: string) => String(d?.[k] ?? '');
 
+/** "（标签 54，第 71 个字符处）" when the error names a place in the payload; nothing when it does not. */
+const emvPlace = (d: Details, tag: string, offset: string, close: string) =>
+  d?.tag !== undefined && d?.offset !== undefined ? `（${tag} ${n(d, 'tag')}，第 ${n(d, 'offset')} ${offset}）${close}` : close;
+
 const zhHans: Catalog = {
   invalid_request: () => '请求不正确：请检查填写的内容。',
   invalid_json: () => '请求内容不是有效的 JSON。',
   invalid_amount: () => '金额不正确：请输入大于零的金额（以分为单位的整数）。',
   unknown_currency: () => '不支持该币种，请使用 ISO 4217 代码，如 CNY。',
   currency_mismatch: () => '币种与订单不一致。',
+  invalid_emv_payload: (d) => `二维码内容不符合 EMVCo 格式${emvPlace(d, '标签', '个字符处', '。')}`,
+  invalid_payment_code: (d) => d?.reason === 'product_barcode' ? '扫到的是商品条码，不是付款码，请扫描顾客手机上的付款码。'
+    : d?.looksLike === 'url' ? '扫到的是网址或收款码，不是付款码，请顾客打开付款码页面。'
+    : '无法识别该付款码，请重新扫描或请顾客刷新付款码。',
   unauthenticated: () => '未登录或凭证无效，请重新登录终端或检查 API 密钥。',
   bad_signature: () => '签名不正确，请检查 API 密钥和签名方法。',
   stale_timestamp: () => '请求时间与服务器相差超过 5 分钟，请校准设备时钟。',
@@ -47,6 +55,10 @@ const zhHant: Catalog = {
   invalid_amount: () => '金額不正確：請輸入大於零的金額（以分為單位的整數）。',
   unknown_currency: () => '不支援該幣別，請使用 ISO 4217 代碼，如 CNY。',
   currency_mismatch: () => '幣別與訂單不一致。',
+  invalid_emv_payload: (d) => `二維碼內容不符合 EMVCo 格式${emvPlace(d, '標籤', '個字元處', '。')}`,
+  invalid_payment_code: (d) => d?.reason === 'product_barcode' ? '掃到的是商品條碼，不是付款碼，請掃描顧客手機上的付款碼。'
+    : d?.looksLike === 'url' ? '掃到的是網址或收款碼，不是付款碼，請顧客開啟付款碼頁面。'
+    : '無法辨識此付款碼，請重新掃描或請顧客重新整理付款碼。',
   unauthenticated: () => '未登入或憑證無效，請重新登入終端或檢查 API 金鑰。',
   bad_signature: () => '簽章不正確，請檢查 API 金鑰與簽章方法。',
   stale_timestamp: () => '請求時間與伺服器相差超過 5 分鐘，請校正裝置時鐘。',

@@ -7,6 +7,7 @@ import { checkRefundable, canTransitionRefund, isFinalRefund, type RefundState }
 import { checkTender, isSaleCovered } from '../core/sale.ts';
 import type { ChannelRegistry } from '../channels/registry.ts';
 import { startOfLocalDay } from '../core/time.ts';
+import { detectWallet, paycodeError, type PaycodeRule } from '../core/paycode.ts';
 import { ChannelNotificationError, type Channel, type Notification, type NotificationReply, type RefundStatus, type TradeStatus } from '../channels/channel.ts';
 import { isUniqueViolation, nowIso, type Store, type Tx } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
@@ -32,6 +33,8 @@ export interface ServiceConfig {
   publicUrl: string;
   /** Lifetime of a dynamic QR code. */
   qrTtlMs: number;
+  /** Which wallet a payment code belongs to (built-in rules plus SAOMA_PAYCODE_RULES). */
+  paycodeRules: readonly PaycodeRule[];
 }
 
 export interface CreatePaymentInput {
@@ -39,7 +42,8 @@ export interface CreatePaymentInput {
   amount: number;
   currency: string;
   method: PaymentMethod;
-  channel: string;
+  /** Cash: "cash"; dynamic QR: required; payment code: detected from the code when left out. */
+  channel?: string | undefined;
   authCode?: string | undefined;
   saleId?: string | undefined;
   description?: string | undefined;
@@ -167,11 +171,9 @@ export class PaymentService {
 
   // ---------------------------------------------------------------- payments
 
-  async createPayment(origin: Origin, input: CreatePaymentInput, idemKey: string | undefined): Promise<StoredResponse> {
+  async createPayment(origin: Origin, request: CreatePaymentInput, idemKey: string | undefined): Promise<StoredResponse> {
+    const input = this.routePayment(request);
     const amount = money(input.amount, input.currency);
-    if (input.method === 'cash' && input.channel !== 'cash') throw new SaomaError('invalid_request', 'Cash payments use channel "cash".');
-    if (input.method !== 'cash' && input.channel === 'cash') throw new SaomaError('invalid_request', 'Channel "cash" takes method "cash".');
-    if (input.method === 'payment_code' && !input.authCode) throw new SaomaError('invalid_request', 'A payment_code payment needs auth_code: the digits scanned from the customer\'s wallet.');
     if (input.tendered !== undefined && input.method !== 'cash') throw new SaomaError('invalid_request', 'tendered is for cash only; leave it out for wallet payments.');
     const tendered = input.method === 'cash' ? money(input.tendered ?? input.amount, input.currency) : null;
     if (tendered && tendered.minor < amount.minor) throw new SaomaError('invalid_amount', 'Cash tendered must be at least the amount.');
@@ -249,6 +251,30 @@ export class PaymentService {
       await storeResponse(tx, scope, key, { status: 201, body: toPayment(p) });
     }, row);
     return { status: 201, body: toPayment(after) };
+  }
+
+  /**
+   * The channel a payment goes to. A scanned payment code names its wallet by its digits: a code that
+   * fits no wallet is refused with the reason, and one that belongs to another wallet than the one asked
+   * for is refused rather than sent where it cannot be charged.
+   */
+  private routePayment(input: CreatePaymentInput): CreatePaymentInput & { channel: string } {
+    if (input.method === 'cash') {
+      if (input.channel && input.channel !== 'cash') throw new SaomaError('invalid_request', 'Cash payments use channel "cash".');
+      return { ...input, channel: 'cash' };
+    }
+    if (input.channel === 'cash') throw new SaomaError('invalid_request', 'Channel "cash" takes method "cash".');
+    if (input.method === 'dynamic_qr') {
+      if (!input.channel) throw new SaomaError('invalid_request', 'A dynamic_qr payment needs channel: the wallet whose QR code to show.');
+      return { ...input, channel: input.channel };
+    }
+    if (!input.authCode) throw new SaomaError('invalid_request', 'A payment_code payment needs authCode: the digits scanned from the customer\'s wallet.');
+    const found = detectWallet(input.authCode, this.config.paycodeRules);
+    if (!found.ok) throw paycodeError(found);
+    if (input.channel && input.channel !== found.wallet) {
+      throw new SaomaError('invalid_payment_code', `This is a ${found.wallet} payment code, but the payment asked for ${input.channel}; take it with ${found.wallet} or leave channel out.`, { wallet: found.wallet });
+    }
+    return { ...input, channel: found.wallet, authCode: found.code };
   }
 
   async getPayment(merchantId: string, id: string): Promise<Payment> {

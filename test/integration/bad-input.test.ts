@@ -90,13 +90,23 @@ describe('bad input is refused with a stable code and writes nothing', () => {
     });
 
     test('missing required fields → 400 invalid_request naming the field', async () => {
-      for (const field of ['outTradeNo', 'amount', 'currency', 'method', 'channel']) {
+      for (const field of ['outTradeNo', 'amount', 'currency', 'method']) {
         const body: Record<string, unknown> = cash(1000);
         delete body[field];
         const e = await refusedWithoutWrites(s, () => pay(body), 400, 'invalid_request', { what: field });
         assert.match(e.message, new RegExp(`required property '${field}'`));
       }
       await refusedWithoutWrites(s, () => pay({}), 400, 'invalid_request');
+      // channel may be left out only where it is implied: cash, or a payment code (detected from its digits).
+      const noChannel: Record<string, unknown> = qr();
+      delete noChannel.channel;
+      const e = await refusedWithoutWrites(s, () => pay(noChannel), 400, 'invalid_request');
+      assert.match(e.message, /channel/);
+      const detected: Record<string, unknown> = code();
+      delete detected.channel;
+      const r = await pay(detected);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.equal(r.body.channel, 'sandbox');
     });
 
     test('unknown extra fields are rejected, not dropped', async () => {
@@ -168,10 +178,21 @@ describe('bad input is refused with a stable code and writes nothing', () => {
       sent.push(noCode.outTradeNo as string);
       const e = await refusedWithoutWrites(s, () => pay(noCode), 400, 'invalid_request');
       assert.match(e.message, /auth_?code/i);
-      for (const authCode of ['', '28abc0000000000000', '123', '2'.repeat(33), '28 000000000000000', '-28000000000000000']) {
+      // Empty or not a string: the schema refuses it. Anything else reaches wallet detection, which says why.
+      const body0 = code({ authCode: '' });
+      sent.push(body0.outTradeNo);
+      await refusedWithoutWrites(s, () => pay(body0), 400, 'invalid_request');
+      const cases: Array<[string, RegExp]> = [
+        ['28abc0000000000000', /"a" at position 3/], ['123', /too short/], ['2'.repeat(33), /too long/],
+        ['28 000000000000000', /spaces or dashes/], ['-28000000000000000', /digits only/],
+        ['134567890123456789', /wechat payment code, but the payment asked for sandbox/],
+        ['4006381333931', /product barcode/],
+        ['https://qr.alipay.com/abc', /URL/],
+      ];
+      for (const [authCode, why] of cases) {
         const body = code({ authCode });
         sent.push(body.outTradeNo);
-        await refusedWithoutWrites(s, () => pay(body), 400, 'invalid_request', { what: JSON.stringify(authCode) });
+        await refusedWithoutWrites(s, () => pay(body), 400, 'invalid_payment_code', { what: JSON.stringify(authCode), messageLike: why });
       }
       const charged = s.rt.sandboxWallet!.chargeSummary().filter((c) => sent.includes(c.out_trade_no));
       assert.deepEqual(charged, [], 'no refused payment reached the wallet');
