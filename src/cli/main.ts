@@ -13,6 +13,7 @@ import { verifyWebhook, WebhookVerificationError } from '../webhooks/verify.js';
 import { startSandboxWalletServer } from '../channels/sandbox/emulator.ts';
 import { ensureDemo, loadDemoCredentials } from './demo.ts';
 import { registerPaycode } from './paycode.ts';
+import { registerEmv } from './emv.ts';
 
 class UsageError extends Error {}
 
@@ -207,6 +208,7 @@ program.command('sandbox-wallet')
   });
 
 registerPaycode(program);
+registerEmv(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -21,8 +21,8 @@ describe(`saoma CLI (${TEST_STORE})`, () => {
   test('--help on the program and on every verb', async () => {
     const top = await saoma(['--help']);
     assert.equal(top.code, 0);
-    for (const verb of ['serve', 'migrate', 'ledger', 'bench', 'api', 'webhooks', 'sandbox-wallet']) assert.match(top.stdout, new RegExp(`\\b${verb}\\b`));
-    for (const verb of [['serve'], ['migrate'], ['ledger', 'check'], ['bench'], ['api'], ['webhooks', 'listen'], ['sandbox-wallet']]) {
+    for (const verb of ['serve', 'migrate', 'ledger', 'bench', 'api', 'webhooks', 'sandbox-wallet', 'paycode', 'emv']) assert.match(top.stdout, new RegExp(`\\b${verb}\\b`));
+    for (const verb of [['serve'], ['migrate'], ['ledger', 'check'], ['bench'], ['api'], ['webhooks', 'listen'], ['sandbox-wallet'], ['paycode'], ['emv', 'decode'], ['emv', 'encode']]) {
       const r = await saoma([...verb, '--help']);
       assert.equal(r.code, 0, verb.join(' '));
       assert.match(r.stdout, /Usage: saoma/);
