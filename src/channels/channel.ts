@@ -23,6 +23,8 @@ export type ReverseResult =
 export type RefundStatus =
   | { status: 'succeeded'; channelRefundNo: string }
   | { status: 'pending' }
+  /** The wallet has no such refund (queryRefund): it never arrived, and may be sent again. */
+  | { status: 'not_found' }
   | { status: 'failed'; code: string; message: string }
   | { status: 'unknown'; code: string; message: string };
 

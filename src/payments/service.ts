@@ -745,7 +745,7 @@ export class PaymentService {
     const p = await this.load(r.payment_id);
     const channel = await this.channels.get(p.merchant_id, p.channel);
     let result = await safeRefund(() => channel.queryRefund({ outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no }));
-    if (result.status === 'failed' && result.code === 'TRADE_NOT_EXIST') {
+    if (result.status === 'not_found') {
       result = await safeRefund(() => channel.refund({
         outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no, amount: money(r.amount, r.currency), total: money(p.amount, p.currency), reason: r.reason,
       }));

@@ -102,7 +102,7 @@ export class SandboxChannel implements Channel {
 
   async queryRefund(req: { outTradeNo: string; outRefundNo: string }): Promise<RefundStatus> {
     const r = await this.tradeCall('refund_query', { out_trade_no: req.outTradeNo, out_refund_no: req.outRefundNo });
-    if (r.code === 'TRADE_NOT_EXIST') return { status: 'failed', code: r.code, message: 'the wallet has no such refund' };
+    if (r.code === 'TRADE_NOT_EXIST') return { status: 'not_found' };
     return mapRefund(r);
   }
 
