@@ -3,6 +3,8 @@ import { SaomaError } from '../core/errors.ts';
 import type { ChannelAccount, ChannelAccounts } from '../merchants/channel-accounts.ts';
 import type { Channel } from './channel.ts';
 import { SandboxChannel } from './sandbox/adapter.ts';
+import { AlipayChannel, alipayAccountFrom } from './alipay/adapter.ts';
+import { WechatChannel, wechatAccountFrom } from './wechat/adapter.ts';
 
 /**
  * Builds an adapter from a merchant's account. Each wallet registers one factory; the account's base URL
@@ -17,6 +19,8 @@ const FACTORIES: Record<string, ChannelFactory> = {
     key: a.credentials.key ?? config.sandboxKey,
     timing: { queryIntervalMs: config.queryIntervalMs, payCodeGiveUpMs: config.payCodeGiveUpMs },
   }),
+  alipay: (a, config) => new AlipayChannel(alipayAccountFrom(a, config)),
+  wechat: (a, config) => new WechatChannel(wechatAccountFrom(a, config)),
 };
 
 export function knownChannels(): string[] {
@@ -60,6 +64,14 @@ export class ChannelRegistry {
     const resolved = { account, channel: factory(account, this.config) };
     this.adapters.set(key, resolved);
     return resolved;
+  }
+
+  /** Refuses a wallet the store is not set up to offer (a store with no list offers them all). */
+  async checkOffered(storeId: string, name: string): Promise<void> {
+    const offered = await this.accounts.storeChannels(storeId);
+    if (offered.length > 0 && !offered.includes(name)) {
+      throw new SaomaError('channel_not_offered', `This store does not offer ${name}; it offers ${offered.join(', ')}.`);
+    }
   }
 
   async get(merchantId: string, name: string): Promise<Channel> {

@@ -40,6 +40,7 @@ export class ChannelAccounts {
   private readonly store: Store;
   private readonly sealer: Sealer;
   private readonly cache = new Map<string, { account: ChannelAccount | null; until: number }>();
+  private readonly storeCache = new Map<string, { channels: string[]; until: number }>();
 
   constructor(store: Store, sealer: Sealer) {
     this.store = store;
@@ -104,8 +105,12 @@ export class ChannelAccounts {
   }
 
   async storeChannels(storeId: string): Promise<string[]> {
+    const hit = this.storeCache.get(storeId);
+    if (hit && hit.until > Date.now()) return hit.channels;
     const rows = await this.store.db.selectFrom('store_channels').select('channel').where('store_id', '=', storeId).orderBy('channel').execute();
-    return rows.map((r) => r.channel);
+    const channels = rows.map((r) => r.channel);
+    this.storeCache.set(storeId, { channels, until: Date.now() + CACHE_MS });
+    return channels;
   }
 
   async setStoreChannels(storeId: string, channels: string[]): Promise<string[]> {
@@ -114,6 +119,7 @@ export class ChannelAccounts {
       await tx.deleteFrom('store_channels').where('store_id', '=', storeId).execute();
       if (unique.length) await tx.insertInto('store_channels').values(unique.map((channel) => ({ store_id: storeId, channel }))).execute();
     });
+    this.storeCache.delete(storeId);
     return unique;
   }
 }

@@ -179,6 +179,7 @@ export class PaymentService {
     if (tendered && tendered.minor < amount.minor) throw new SaomaError('invalid_amount', 'Cash tendered must be at least the amount.');
     const resolved = input.method === 'cash' ? null : await this.channels.resolve(origin.merchantId, input.channel);
     const channel = resolved?.channel ?? null;
+    if (resolved) await this.channels.checkOffered(origin.storeId, input.channel);
     if (resolved?.account.limitPerTransaction && amount.minor > resolved.account.limitPerTransaction) {
       throw new SaomaError('channel_limit_exceeded', `${input.channel} takes at most ${resolved.account.limitPerTransaction} per payment for this merchant; split the sale or use another method.`, { limit: resolved.account.limitPerTransaction });
     }
@@ -195,7 +196,7 @@ export class PaymentService {
     try {
       row = await this.store.write(async (tx) => {
         await claimKey(tx, scope, key, hash, id, at);
-        if (resolved) await this.checkOffered(tx, origin, input.channel, amount.minor, resolved.account.limitPerDay);
+        if (resolved?.account.limitPerDay) await this.checkDailyLimit(tx, origin.merchantId, input.channel, amount.minor, resolved.account.limitPerDay);
         let applied = amount.minor;
         let change = 0;
         if (input.saleId) {
@@ -466,8 +467,7 @@ export class PaymentService {
     const res = await tx.updateTable('payments').set(set).where('id', '=', p.id).where('state', '=', p.state).executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`payment ${p.id} moved on`);
     const next: PaymentRow = { ...p, ...set } as PaymentRow;
-    await this.event(tx, p.id, p.state, to, source, detail ?? null, at);
-    if (this.store.flavor === 'pg') await sql`select pg_notify(${PAYMENT_CHANNEL}, ${p.id})`.execute(tx);
+    await this.event(tx, p.id, p.state, to, source, detail ?? null, at, true);
     const terminal = { id: p.id, merchantId: p.merchant_id, terminalId: p.terminal_id, channel: p.channel, amount: p.amount, currency: p.currency as Money['currency'] };
     if (to === 'succeeded') {
       await postJournal(tx, paymentEntry(terminal), at);
@@ -482,27 +482,25 @@ export class PaymentService {
     return next;
   }
 
-  private async event(tx: Tx, paymentId: string, from: string, to: string, source: string, detail: string | null, at: string): Promise<void> {
-    await tx.insertInto('payment_events').values({ payment_id: paymentId, from_state: from, to_state: to, source, detail, at }).execute();
+  /** History row; a state change on PostgreSQL also tells other instances (delivered on commit), in the same round trip. */
+  private async event(tx: Tx, paymentId: string, from: string, to: string, source: string, detail: string | null, at: string, notify = false): Promise<void> {
+    const insert = tx.insertInto('payment_events').values({ payment_id: paymentId, from_state: from, to_state: to, source, detail, at });
+    if (notify && this.store.flavor === 'pg') await insert.returning(sql<string>`pg_notify(${PAYMENT_CHANNEL}, ${paymentId})`.as('notified')).execute();
+    else await insert.execute();
   }
 
   /**
-   * Inside the payment's own transaction, so two payments at once cannot both slip under the daily
-   * limit: the store offers this wallet, and today's (merchant's local day) total stays within it.
+   * Inside the payment's own transaction, so two payments at once cannot both slip under the limit:
+   * today's (the merchant's local day) total on this wallet stays within it.
    */
-  private async checkOffered(tx: Tx, origin: Origin, channel: string, amount: number, limitPerDay: number | null): Promise<void> {
-    const offered = await tx.selectFrom('store_channels').select('channel').where('store_id', '=', origin.storeId).execute();
-    if (offered.length > 0 && !offered.some((o) => o.channel === channel)) {
-      throw new SaomaError('channel_not_offered', `This store does not offer ${channel}; it offers ${offered.map((o) => o.channel).join(', ')}.`);
-    }
-    if (!limitPerDay) return;
-    let lock = tx.selectFrom('channel_accounts').select('merchant_id').where('merchant_id', '=', origin.merchantId).where('channel', '=', channel);
+  private async checkDailyLimit(tx: Tx, merchantId: string, channel: string, amount: number, limitPerDay: number): Promise<void> {
+    let lock = tx.selectFrom('channel_accounts').select('merchant_id').where('merchant_id', '=', merchantId).where('channel', '=', channel);
     if (this.store.flavor === 'pg') lock = lock.forUpdate();
     await lock.execute();
-    const merchant = await tx.selectFrom('merchants').select('timezone').where('id', '=', origin.merchantId).executeTakeFirstOrThrow();
+    const merchant = await tx.selectFrom('merchants').select('timezone').where('id', '=', merchantId).executeTakeFirstOrThrow();
     const since = startOfLocalDay(new Date(), merchant.timezone).toISOString();
     const today = await tx.selectFrom('payments').select((eb) => eb.fn.sum<number>('amount').as('total'))
-      .where('merchant_id', '=', origin.merchantId).where('channel', '=', channel).where('created_at', '>=', since)
+      .where('merchant_id', '=', merchantId).where('channel', '=', channel).where('created_at', '>=', since)
       .where('state', 'not in', ['failed', 'closed', 'reversed']).executeTakeFirst();
     const used = Number(today?.total ?? 0);
     if (used + amount > limitPerDay) {

@@ -159,7 +159,7 @@ describe('bad input is refused with a stable code and writes nothing', () => {
         const e = await refusedWithoutWrites(s, () => pay(cash(1000, { method })), 400, 'invalid_request', { what: method });
         assert.match(e.message, /method/);
       }
-      for (const channel of ['alipay', 'paypal', 'SANDBOX']) {
+      for (const channel of ['venmo', 'paypal', 'SANDBOX']) {
         const e = await refusedWithoutWrites(s, () => pay(qr({ channel })), 400, 'invalid_request', { what: channel });
         assert.match(e.message, /[Cc]hannel/);
       }
