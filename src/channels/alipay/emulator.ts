@@ -1,11 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
 import { createPublicKey, generateKeyPairSync, randomInt, type KeyObject } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { post } from '../http.ts';
 import { alipayTimestamp, fen } from './adapter.ts';
 import { notifyContent, responseKey, rsa2Sign, signedResponse, toPem, verifyRequest } from './signing.ts';
+import { EmulatorDb } from '../emulator-db.ts';
 
 /**
  * Alipay's side of face-to-face payment, for tests and demos: the OpenAPI 2.0 gateway at POST
@@ -85,6 +84,7 @@ function parseAlipayTime(s: unknown): number | null {
 
 export class AlipayEmulator {
   readonly db: Database.Database;
+  private readonly books: EmulatorDb;
   readonly keys: AlipayKeys;
   faults: AlipayFaults;
   /** Every notification delivery attempt and the merchant's reply (tests read it). */
@@ -92,14 +92,9 @@ export class AlipayEmulator {
   private readonly apps = new Map<string, KeyObject>();
   private readonly wrongKey = pair().priv;
   private timers = new Set<NodeJS.Timeout>();
-  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(opts: AlipayEmulatorOptions) {
-    if (opts.dbPath !== ':memory:') mkdirSync(dirname(opts.dbPath), { recursive: true });
-    this.db = new Database(opts.dbPath);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
+    this.books = new EmulatorDb(opts.dbPath, `
       CREATE TABLE IF NOT EXISTS trades (
         app_id TEXT NOT NULL, out_trade_no TEXT NOT NULL, trade_no TEXT NOT NULL, amount INTEGER NOT NULL, status TEXT NOT NULL,
         subject TEXT NOT NULL, auth_code TEXT, qr_code TEXT UNIQUE, notify_url TEXT, expires_at TEXT, pay_until TEXT,
@@ -110,6 +105,7 @@ export class AlipayEmulator {
         kind TEXT NOT NULL, amount INTEGER NOT NULL, ref TEXT, at TEXT NOT NULL);
       CREATE UNIQUE INDEX IF NOT EXISTS charges_refund ON charges (app_id, out_trade_no, kind, ref) WHERE ref IS NOT NULL;
     `);
+    this.db = this.books.db;
     const app = opts.keys?.appPrivateKey && opts.keys.appPublicKey ? { priv: opts.keys.appPrivateKey, pub: opts.keys.appPublicKey } : pair();
     const ali = opts.keys?.alipayPrivateKey && opts.keys.alipayPublicKey ? { priv: opts.keys.alipayPrivateKey, pub: opts.keys.alipayPublicKey } : pair();
     this.keys = { appId: opts.keys?.appId ?? '2021000100000001', appPrivateKey: app.priv, appPublicKey: app.pub, alipayPrivateKey: ali.priv, alipayPublicKey: ali.pub };
@@ -123,15 +119,14 @@ export class AlipayEmulator {
   }
 
   private stmt(text: string): Database.Statement {
-    let s = this.statements.get(text);
-    if (!s) { s = this.db.prepare(text); this.statements.set(text, s); }
-    return s;
+    return this.books.stmt(text);
   }
+
 
   close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.db.close();
+    this.books.close();
   }
 
   trade(appId: string, outTradeNo: string): TradeRow | undefined {
@@ -140,14 +135,10 @@ export class AlipayEmulator {
   }
 
   /** Net money per trade: charges, how many times, and what went back. Tests prove "never twice" with it. */
-  chargeSummary(): Array<{ app_id: string; out_trade_no: string; charged: number; times_charged: number; returned: number }> {
-    return this.stmt(`
-      SELECT app_id, out_trade_no,
-        SUM(CASE WHEN kind = 'charge' THEN amount ELSE 0 END) AS charged,
-        SUM(CASE WHEN kind = 'charge' THEN 1 ELSE 0 END) AS times_charged,
-        SUM(CASE WHEN kind IN ('cancel', 'refund') THEN amount ELSE 0 END) AS returned
-      FROM charges GROUP BY app_id, out_trade_no`).all() as never;
+  chargeSummary() {
+    return this.books.chargeSummary('app_id', ['cancel', 'refund']);
   }
+
 
   /** Time passing: a confirming customer finishes paying; an unpaid trade past its time_expire closes. */
   private settle(row: TradeRow): TradeRow {

@@ -1,8 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { post } from '../http.ts';
+import { EmulatorDb } from '../emulator-db.ts';
 import { PAYMENT_CODE, SIGNATURE_HEADER, signBody, type NotifyBody, type TradeReply, type WalletTradeStatus } from './protocol.ts';
 
 export interface SandboxFaults {
@@ -47,6 +46,7 @@ export interface SandboxWalletOptions {
  */
 export class SandboxWallet {
   readonly db: Database.Database;
+  private readonly books: EmulatorDb;
   readonly key: string;
   faults: SandboxFaults;
   /** Dynamic QR codes point at the wallet's own host, as the real wallets' do. */
@@ -54,13 +54,7 @@ export class SandboxWallet {
   private timers = new Set<NodeJS.Timeout>();
 
   constructor(opts: SandboxWalletOptions) {
-    if (opts.dbPath !== ':memory:') mkdirSync(dirname(opts.dbPath), { recursive: true });
-    this.db = new Database(opts.dbPath);
-    this.db.pragma('journal_mode = WAL');
-    // The wallet stands in for someone else's servers: it must survive our process crashes (WAL with
-    // NORMAL does), not power loss, and its fsyncs must not eat the gateway's budget in benchmarks.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
+    this.books = new EmulatorDb(opts.dbPath, `
       CREATE TABLE IF NOT EXISTS trades (
         mch_id TEXT NOT NULL, out_trade_no TEXT NOT NULL, trade_no TEXT NOT NULL, amount INTEGER NOT NULL,
         status TEXT NOT NULL, auth_code TEXT, notify_url TEXT, expires_at TEXT, pay_until TEXT,
@@ -70,23 +64,18 @@ export class SandboxWallet {
         kind TEXT NOT NULL, amount INTEGER NOT NULL, ref TEXT, at TEXT NOT NULL);
       CREATE UNIQUE INDEX IF NOT EXISTS charges_refund ON charges (mch_id, out_trade_no, kind, ref) WHERE ref IS NOT NULL;
     `);
+    this.db = this.books.db;
     this.key = opts.key;
     this.faults = { ...DEFAULT_FAULTS, ...opts.faults };
   }
 
-  private readonly statements = new Map<string, Database.Statement>();
   private stmt(text: string): Database.Statement {
-    let s = this.statements.get(text);
-    if (!s) {
-      s = this.db.prepare(text);
-      this.statements.set(text, s);
-    }
-    return s;
+    return this.books.stmt(text);
   }
 
   close(): void {
     for (const t of this.timers) clearTimeout(t);
-    this.db.close();
+    this.books.close();
   }
 
   trade(mch: string, outTradeNo: string): TradeRow | undefined {
@@ -95,13 +84,8 @@ export class SandboxWallet {
   }
 
   /** Net money taken per trade: charges minus reversals and refunds. Used by tests to prove no double charge. */
-  chargeSummary(): Array<{ mch_id: string; out_trade_no: string; charged: number; times_charged: number; returned: number }> {
-    return this.stmt(`
-      SELECT mch_id, out_trade_no,
-        SUM(CASE WHEN kind = 'charge' THEN amount ELSE 0 END) AS charged,
-        SUM(CASE WHEN kind = 'charge' THEN 1 ELSE 0 END) AS times_charged,
-        SUM(CASE WHEN kind IN ('reverse', 'refund') THEN amount ELSE 0 END) AS returned
-      FROM charges GROUP BY mch_id, out_trade_no`).all() as never;
+  chargeSummary() {
+    return this.books.chargeSummary('mch_id', ['reverse', 'refund']);
   }
 
   /** A USER_PAYING trade whose customer has finished confirming becomes paid when next looked at. */

@@ -1,10 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { post } from '../http.ts';
 import { buildXml, nonceStr, parseXml, sign, verify, type Params, type SignType } from './sign.ts';
+import { EmulatorDb } from '../emulator-db.ts';
 
 /**
  * WeChat Pay API v2's side, for tests and local runs: XML in and out, our signature checked (SIGNERROR),
@@ -62,6 +61,7 @@ export interface WechatEmulatorOptions {
 
 export class WechatEmulator {
   readonly db: Database.Database;
+  private readonly books: EmulatorDb;
   faults: WechatFaults;
   readonly merchants = new Map<string, WechatMerchant>();
   /** Every call received, in order: for tests that check timing (reverse ≥ 15 s) and retries. */
@@ -71,11 +71,7 @@ export class WechatEmulator {
   private timers = new Set<NodeJS.Timeout>();
 
   constructor(opts: WechatEmulatorOptions) {
-    if (opts.dbPath !== ':memory:') mkdirSync(dirname(opts.dbPath), { recursive: true });
-    this.db = new Database(opts.dbPath);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
+    this.books = new EmulatorDb(opts.dbPath, `
       CREATE TABLE IF NOT EXISTS trades (
         mch_id TEXT NOT NULL, out_trade_no TEXT NOT NULL, transaction_id TEXT NOT NULL, appid TEXT NOT NULL,
         amount INTEGER NOT NULL, state TEXT NOT NULL, trade_type TEXT NOT NULL, auth_code TEXT, notify_url TEXT,
@@ -90,6 +86,7 @@ export class WechatEmulator {
       CREATE TRIGGER IF NOT EXISTS charges_append_only_u BEFORE UPDATE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
       CREATE TRIGGER IF NOT EXISTS charges_append_only_d BEFORE DELETE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
     `);
+    this.db = this.books.db;
     for (const m of opts.merchants ?? []) this.addMerchant(m);
     this.faults = { ...DEFAULT_FAULTS, ...opts.faults };
   }
@@ -100,7 +97,7 @@ export class WechatEmulator {
 
   close(): void {
     for (const t of this.timers) clearTimeout(t);
-    this.db.close();
+    this.books.close();
   }
 
   private later(ms: number, fn: () => void): void {
@@ -115,14 +112,10 @@ export class WechatEmulator {
   }
 
   /** Net money per trade: proves nothing was charged twice. */
-  chargeSummary(): Array<{ mch_id: string; out_trade_no: string; charged: number; times_charged: number; returned: number }> {
-    return this.db.prepare(`
-      SELECT mch_id, out_trade_no,
-        SUM(CASE WHEN kind = 'charge' THEN amount ELSE 0 END) AS charged,
-        SUM(CASE WHEN kind = 'charge' THEN 1 ELSE 0 END) AS times_charged,
-        SUM(CASE WHEN kind IN ('reverse', 'refund') THEN amount ELSE 0 END) AS returned
-      FROM charges GROUP BY mch_id, out_trade_no`).all() as never;
+  chargeSummary() {
+    return this.books.chargeSummary('mch_id', ['reverse', 'refund']);
   }
+
 
   /** A USER_PAYING trade whose customer has finished confirming becomes paid (or PAYERROR) when looked at. */
   private settle(row: TradeRow): TradeRow {
