@@ -10,7 +10,7 @@ status=0
 run() {
   local label=$1; shift
   echo "== $label"
-  "$@" 2>&1 | tee -a "$log" | grep -E '^(not ok|# (pass|fail|tests))' || true
+  "$@" 2>&1 | tee -a "$log" | grep -E '^ *(not ok|# (pass|fail|tests))' || true
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 }
 
@@ -25,7 +25,7 @@ done
 passed=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
 failed=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
 if [ "$failed" -gt 0 ]; then
-  echo; echo "Failures:"; grep -B2 -A25 '^not ok' "$log" | head -200
+  echo; echo "Failures:"; grep -B2 -A30 '^ *not ok' "$log" | grep -vE '^ *(ok|#)' | head -300
 fi
 rm -f "$log"
 [ "$failed" -eq 0 ] || status=1

@@ -154,7 +154,9 @@ describe('orchestration: outcomes, give-up, expiry and cancel', () => {
     assert.equal(c.body.state, 'reversed');
     assert.equal(walletStatus(s, no), 'REVERSED');
     const evs = await paymentEvents(s, r.body.id);
-    assert.ok(evs.some((e) => e.to_state === 'reversed' && e.source === 'cancel'));
+    // On a loaded machine the poller's give-up (3 s here) may get there first; either way it is reversed once.
+    assert.equal(evs.filter((e) => e.to_state === 'reversed' && e.from_state !== 'reversed').length, 1);
+    assert.ok(evs.some((e) => e.to_state === 'reversed' && (e.source === 'cancel' || e.source === 'poller')));
     await assertAgrees(s, c.body);
   });
 
@@ -194,7 +196,7 @@ describe('orchestration: outcomes, give-up, expiry and cancel', () => {
     let done;
     if (c.status >= 200 && c.status < 300) {
       // The cashier was told the cancel went through (or is under way): the gateway must finish it by itself.
-      done = await waitState(s, r.body.id, 'reversed', 10_000);
+      done = await waitState(s, r.body.id, 'reversed');
     } else {
       // The cashier was told the outcome is in doubt: a retry settles it.
       const again = await s.signed('POST', `/v1/payments/${r.body.id}/cancel`);
