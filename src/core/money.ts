@@ -96,6 +96,16 @@ export function fromDecimalString(text: string, currency: Currency): Money {
   return money(minor, currency);
 }
 
+/**
+ * The strict wire form Alipay and our sandbox use for yuan: digits, a point, exactly two decimals
+ * ("88.88" → 8888, "0.00" → 0). Anything else is null: a wallet's amount we cannot read exactly is
+ * never guessed at.
+ */
+export function parseTwoDecimals(text: unknown): number | null {
+  const m = /^(\d{1,13})\.(\d{2})$/.exec(typeof text === 'string' ? text : '');
+  return m ? Number(m[1]) * 100 + Number(m[2]) : null;
+}
+
 /** Locale formatting for screens and receipts (zh-Hans, zh-Hant, en …); the amount is exact at any size we allow. */
 export function format(m: Money, locale: string): string {
   const exp = exponent(m.currency);

@@ -678,7 +678,7 @@ export class PaymentService {
     }
     if (p.channel === 'cash') return { status: 201, body: toRefund(row) };
     const channel = await this.channels.get(merchantId, p.channel);
-    const result = await safeRefund(() => channel.refund({
+    const result = await safeCall(() => channel.refund({
       outTradeNo: p.outTradeNo, outRefundNo, amount, total: money(p.amount, p.currency), reason: input.reason ?? null,
     }));
     const after = await this.applyRefund(id, result, async (tx, r) => storeResponse(tx, scope, key, { status: 201, body: toRefund(r) }));
@@ -742,9 +742,9 @@ export class PaymentService {
     if (isFinalRefund(r.state as RefundState)) return;
     const p = await this.load(r.payment_id);
     const channel = await this.channels.get(p.merchant_id, p.channel);
-    let result = await safeRefund(() => channel.queryRefund({ outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no }));
+    let result = await safeCall(() => channel.queryRefund({ outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no }));
     if (result.status === 'not_found') {
-      result = await safeRefund(() => channel.refund({
+      result = await safeCall(() => channel.refund({
         outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no, amount: money(r.amount, r.currency), total: money(p.amount, p.currency), reason: r.reason,
       }));
     }
@@ -753,15 +753,7 @@ export class PaymentService {
 }
 
 /** A thrown adapter error is an unknown result, never a failure we could act on as final. */
-async function safeCall<T extends TradeStatus | { status: 'waiting_customer'; qrCode: string } | { status: 'reversed' } | { status: 'retry'; message: string } | { status: 'failed'; code: string; message: string }>(fn: () => Promise<T>): Promise<T | { status: 'unknown'; code: string; message: string }> {
-  try {
-    return await fn();
-  } catch (e) {
-    return { status: 'unknown', code: 'ADAPTER_ERROR', message: (e as Error).message };
-  }
-}
-
-async function safeRefund(fn: () => Promise<RefundStatus>): Promise<RefundStatus> {
+async function safeCall<T>(fn: () => Promise<T>): Promise<T | { status: 'unknown'; code: string; message: string }> {
   try {
     return await fn();
   } catch (e) {

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { SaomaError } from '../../core/errors.ts';
-import { toDecimalString } from '../../core/money.ts';
+import { toDecimalString, parseTwoDecimals } from '../../core/money.ts';
 import {
   ChannelNotificationError,
   type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type TradeStatus,
@@ -82,10 +82,7 @@ export function alipayTimestamp(d: Date = new Date()): string {
 }
 
 /** "88.88" → 8888, exact (no floats); anything else → null. */
-export function fen(decimal: unknown): number | null {
-  const m = /^(\d{1,13})\.(\d{2})$/.exec(typeof decimal === 'string' ? decimal : '');
-  return m ? Number(m[1]) * 100 + Number(m[2]) : null;
-}
+export const fen = parseTwoDecimals;
 
 /** Adapter for Alipay face-to-face payment (当面付) over the OpenAPI 2.0 gateway, RSA2. */
 export class AlipayChannel implements Channel {

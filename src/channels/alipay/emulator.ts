@@ -5,6 +5,7 @@ import { post } from '../http.ts';
 import { alipayTimestamp, fen } from './adapter.ts';
 import { notifyContent, responseKey, rsa2Sign, signedResponse, toPem, verifyRequest } from './signing.ts';
 import { EmulatorDb } from '../emulator-db.ts';
+import { toDecimalString } from '../../core/money.ts';
 
 /**
  * Alipay's side of face-to-face payment, for tests and demos: the OpenAPI 2.0 gateway at POST
@@ -71,9 +72,7 @@ function pair(): { priv: string; pub: string } {
   return { priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), pub: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
-function toDecimal(f: number): string {
-  return `${Math.floor(f / 100)}.${String(f % 100).padStart(2, '0')}`;
-}
+const toDecimal = (minor: number): string => toDecimalString({ minor, currency: 'CNY' });
 
 /** `yyyy-MM-dd HH:mm:ss` (GMT+8) → epoch ms, or null. */
 function parseAlipayTime(s: unknown): number | null {

@@ -1,4 +1,5 @@
-import { toDecimalString } from '../../core/money.ts';
+import { parseTwoDecimals, toDecimalString } from '../../core/money.ts';
+import { safeEqualHex } from '../../security/secrets.ts';
 import {
   ChannelNotificationError, ChannelUnreachable,
   type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type TradeStatus,
@@ -39,7 +40,7 @@ export class SandboxChannel implements Channel {
     const text = res.text;
     if (res.status < 200 || res.status >= 300) throw new ChannelUnreachable(`sandbox wallet answered HTTP ${res.status}`);
     // An answer we cannot authenticate is no answer: treat it as unknown, never as success.
-    if (headerValue(res.headers, SIGNATURE_HEADER) !== signBody(this.account.key, text)) {
+    if (!safeEqualHex(headerValue(res.headers, SIGNATURE_HEADER) ?? '', signBody(this.account.key, text))) {
       throw new ChannelUnreachable('sandbox wallet reply signature does not verify');
     }
     try {
@@ -108,7 +109,7 @@ export class SandboxChannel implements Channel {
 
   parseNotification(req: { headers: Record<string, string | string[] | undefined>; body: string }): Notification {
     const sig = req.headers[SIGNATURE_HEADER];
-    if (typeof sig !== 'string' || sig !== signBody(this.account.key, req.body)) {
+    if (typeof sig !== 'string' || !safeEqualHex(sig, signBody(this.account.key, req.body))) {
       throw new ChannelNotificationError('notification signature does not verify', FAIL_ACK);
     }
     let n: NotifyBody;
@@ -128,10 +129,8 @@ export class SandboxChannel implements Channel {
   }
 }
 
-function fen(decimal: string | undefined): number {
-  const m = /^(\d+)\.(\d{2})$/.exec(decimal ?? '');
-  return m ? Number(m[1]) * 100 + Number(m[2]) : 0;
-}
+/** An unreadable amount becomes 0, which never matches the order, so the payment stays unknown. */
+const fen = (decimal: string | undefined): number => parseTwoDecimals(decimal) ?? 0;
 
 /** Every wallet answer onto our trade states; anything unrecognised is `unknown`. */
 export function mapTrade(r: TradeReply | { code: 'UNREACHABLE'; msg: string }): TradeStatus {

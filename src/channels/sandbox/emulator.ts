@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import Database from 'better-sqlite3';
 import { post } from '../http.ts';
 import { EmulatorDb } from '../emulator-db.ts';
+import { parseTwoDecimals, toDecimalString } from '../../core/money.ts';
+import { safeEqualHex } from '../../security/secrets.ts';
 import { PAYMENT_CODE, SIGNATURE_HEADER, signBody, type NotifyBody, type TradeReply, type WalletTradeStatus } from './protocol.ts';
 
 export interface SandboxFaults {
@@ -275,7 +277,7 @@ export class SandboxWallet {
       const sig = request.headers[SIGNATURE_HEADER];
       let parsed: Record<string, string> | null = null;
       try { parsed = JSON.parse(raw); } catch { parsed = null; }
-      if (typeof sig !== 'string' || sig !== signBody(this.key, raw)) answer = { code: 'SIGN_ERROR', msg: 'signature does not match' };
+      if (typeof sig !== 'string' || !safeEqualHex(sig, signBody(this.key, raw))) answer = { code: 'SIGN_ERROR', msg: 'signature does not match' };
       else if (!parsed || typeof parsed !== 'object') answer = { code: 'INVALID_PARAM', msg: 'body must be a JSON object' };
       else if (Math.random() < f.errorRate) answer = { code: 'SYSTEM_ERROR', msg: 'sandbox: injected system error' };
       else {
@@ -311,15 +313,11 @@ function qrFor(base: string, row: TradeRow): string {
   return `${base}/${encodeURIComponent(row.mch_id)}/${encodeURIComponent(row.out_trade_no)}`;
 }
 
-function toDecimal(fen: number): string {
-  return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
-}
+const toDecimal = (minor: number): string => toDecimalString({ minor, currency: 'CNY' });
 
 function parseAmount(text: string | undefined): number | null {
-  const m = /^(\d{1,10})\.(\d{2})$/.exec(text ?? '');
-  if (!m) return null;
-  const v = Number(m[1]) * 100 + Number(m[2]);
-  return v > 0 ? v : null;
+  const v = parseTwoDecimals(text);
+  return v !== null && v > 0 ? v : null;
 }
 
 /** Run the wallet as its own server, e.g. for the crash test, where it must outlive the gateway. */
