@@ -50,9 +50,51 @@ export interface NotificationReply {
   body: string;
 }
 
+/**
+ * How the customer's wallet app pays a one-code-stand (聚合码) order from its in-app browser.
+ * `redirect`: open the wallet's own cashier URL (Alipay qr.alipay.com, UnionPay qr.95516.com, QQ);
+ * `wechat_jsapi`: call `WeixinJSBridge.invoke('getBrandWCPayRequest', params)`.
+ */
+export type InAppPay =
+  | { kind: 'redirect'; url: string }
+  | { kind: 'wechat_jsapi'; params: Record<string, string> };
+
+/** One line of a wallet's statement (bill file) for a day, in our terms. */
+export interface StatementLine {
+  kind: 'payment' | 'refund';
+  outTradeNo: string;
+  channelTradeNo: string;
+  /** Set on refund lines. */
+  outRefundNo?: string;
+  /** Minor units, always positive; `kind` says which way it went. */
+  amount: number;
+  /** The wallet's fee on this line in minor units (negative when a refund gives fee back). */
+  fee: number;
+  currency: string;
+  /** ISO 8601 with offset, as the wallet stamped it. */
+  at: string;
+}
+
 export interface Channel {
   readonly name: string;
   readonly timing: ChannelTiming;
+  /**
+   * Wallets whose in-app payment needs the customer's id first (WeChat JSAPI: the openid through the
+   * OAuth redirect). The stand sends the browser to `authorizeUrl`; the wallet sends it back with a code.
+   */
+  readonly payerAuth?: {
+    authorizeUrl(req: { redirectUri: string; state: string }): string;
+    payerFromCode(code: string): Promise<string>;
+  };
+  /**
+   * An order paid inside the wallet app (JSAPI). Wallets without one are paid on the stand by
+   * redirecting to their dynamic QR's URL.
+   */
+  createInAppPayment?(req: { outTradeNo: string; amount: Money; subject: string; expiresAt: Date; notifyUrl: string; payerId: string }): Promise<
+    { status: 'waiting_customer'; pay: InAppPay } | Exclude<TradeStatus, { status: 'waiting_customer' }>
+  >;
+  /** The wallet's statement for one day (`YYYY-MM-DD`, the wallet's own time zone), parsed. */
+  statement?(req: { date: string }): Promise<StatementLine[]>;
   createDynamicQr(req: { outTradeNo: string; amount: Money; subject: string; expiresAt: Date; notifyUrl: string }): Promise<
     { status: 'waiting_customer'; qrCode: string } | Exclude<TradeStatus, { status: 'waiting_customer' }>
   >;

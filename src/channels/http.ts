@@ -13,12 +13,37 @@ export interface HttpReply {
   text: string;
 }
 
-export async function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpReply> {
+/** A merchant API certificate for mutual TLS (WeChat /secapi/*, QQ reverse and refund). PEM text. */
+export interface ClientCertificate {
+  cert: string;
+  key: string;
+}
+
+// One pool per certificate, so every call with the same certificate reuses its TLS sessions.
+const certAgents = new Map<string, Agent>();
+function agentFor(cert: ClientCertificate | undefined): Agent {
+  if (!cert) return agent;
+  const id = `${cert.cert}\n${cert.key}`;
+  let a = certAgents.get(id);
+  if (!a) {
+    a = new Agent({ keepAliveTimeout: 30_000, connections: 32, connect: { cert: cert.cert, key: cert.key } });
+    certAgents.set(id, a);
+  }
+  return a;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST';
+  clientCertificate?: ClientCertificate;
+}
+
+export async function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, opts: RequestOptions = {}): Promise<HttpReply> {
+  const method = opts.method ?? 'POST';
   const res = await request(url, {
-    method: 'POST',
+    method,
     headers,
-    body,
-    dispatcher: agent,
+    body: method === 'GET' ? undefined : body,
+    dispatcher: agentFor(opts.clientCertificate),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     signal: AbortSignal.timeout(timeoutMs),
