@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: typecheck, the pure-core unit tests, then the integration and crash suites against SQLite
-# and against PostgreSQL (SAOMA_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test).
+# and against PostgreSQL (SAOMA_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test), then the
+# browser tests (Debian's Chromium through playwright-core, on SQLite; SAOMA_CHROMIUM overrides the path).
 # Ends with one line "tests: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,8 @@ run "unit" node --import tsx --test --test-reporter=tap $(find test/unit -name '
 for store in sqlite pg; do
   run "integration on $store" env SAOMA_TEST_STORE=$store node --import tsx --test --test-reporter=tap --test-concurrency=2 $(find test/integration -name '*.test.ts' | sort)
 done
+
+run "browser on sqlite" env SAOMA_TEST_STORE=sqlite node --import tsx --test --test-reporter=tap --test-concurrency=1 $(find test/browser -name '*.test.ts' | sort)
 
 passed=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
 failed=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')

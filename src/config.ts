@@ -14,6 +14,11 @@ export interface Config {
   /** An external sandbox wallet (its own process); otherwise it runs inside this server under /sandbox/wallet. */
   sandboxUrl: string | null;
   sandboxKey: string;
+  /**
+   * With the sandbox: run Alipay, WeChat Pay, UnionPay and QQ Wallet emulators under /sandbox/<wallet>
+   * and give the demo merchant accounts on them (SAOMA_SANDBOX_WALLETS, on except in tests).
+   */
+  walletEmulators: boolean;
   qrTtlMs: number;
   payCodeGiveUpMs: number;
   queryIntervalMs: number;
@@ -82,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sandbox,
     sandboxUrl: overrides.sandboxUrl ?? env.SAOMA_SANDBOX_URL ?? null,
     sandboxKey: overrides.sandboxKey ?? env.SAOMA_SANDBOX_KEY ?? 'saoma-sandbox-key',
+    walletEmulators: sandbox && (overrides.walletEmulators ?? bool(env, 'SAOMA_SANDBOX_WALLETS') ?? mode !== 'test'),
     qrTtlMs: overrides.qrTtlMs ?? int(env, 'SAOMA_QR_TTL_SECONDS', 300, 10) * 1000,
     payCodeGiveUpMs: overrides.payCodeGiveUpMs ?? int(env, 'SAOMA_PAYCODE_GIVEUP_SECONDS', 45, 1) * 1000,
     queryIntervalMs: overrides.queryIntervalMs ?? int(env, 'SAOMA_QUERY_INTERVAL_MS', 2000, 50),

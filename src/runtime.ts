@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { SandboxWallet } from './channels/sandbox/emulator.ts';
+import { SandboxWallets } from './channels/sandbox-wallets.ts';
 import { Authenticator } from './http/auth.ts';
 import { MerchantService } from './merchants/service.ts';
 import { PaymentBus } from './payments/bus.ts';
@@ -27,6 +28,8 @@ export class Runtime {
   readonly deliverer: WebhookDeliverer;
   readonly worker: Worker;
   readonly sandboxWallet: SandboxWallet | null;
+  /** The real wallets' emulators, in sandbox mode (see sandbox-wallets.ts). */
+  readonly walletEmulators: SandboxWallets | null;
   private relay: PgRelay | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
 
@@ -46,6 +49,7 @@ export class Runtime {
       ? new SandboxWallet({ dbPath: join(config.dataDir, 'sandbox-wallet.db'), key: config.sandboxKey })
       : null;
     if (this.sandboxWallet) this.sandboxWallet.qrBase = `${config.publicUrl}/sandbox/wallet/qr`;
+    this.walletEmulators = config.sandbox && config.walletEmulators ? new SandboxWallets({ dataDir: config.dataDir, publicUrl: config.publicUrl }) : null;
   }
 
   async start(): Promise<void> {
@@ -67,5 +71,6 @@ export class Runtime {
     await this.relay?.stop();
     await this.store.close();
     this.sandboxWallet?.close();
+    this.walletEmulators?.close();
   }
 }

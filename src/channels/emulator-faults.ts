@@ -89,11 +89,14 @@ export class FaultBook {
     return false;
   }
 
-  /** Waits out the latency fault, then hangs forever when a hang is due (the caller's deadline ends it). */
+  /**
+   * Waits out the latency fault; when a hang is due, never settles, so the request is neither answered
+   * nor carried out (the caller's deadline ends it and the connection closes).
+   */
   async delay(account: string | undefined): Promise<void> {
     const f = this.for(account);
     if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
-    if (this.take(account, 'hangNext')) await new Promise((r) => setTimeout(r, 120_000).unref());
+    if (this.take(account, 'hangNext')) await new Promise<never>(() => undefined);
   }
 }
 

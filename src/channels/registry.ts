@@ -12,7 +12,13 @@ import { WechatChannel, wechatAccountFrom } from './wechat/adapter.ts';
  */
 export type ChannelFactory = (account: ChannelAccount, config: Config) => Channel;
 
+import { QqChannel, qqAccountFrom } from './qq/adapter.ts';
+
+import { UnionpayChannel, unionpayAccountFrom } from './unionpay/adapter.ts';
+
 const FACTORIES: Record<string, ChannelFactory> = {
+  unionpay: (a, config) => new UnionpayChannel(unionpayAccountFrom(a, config)),
+  qq: (a, config) => new QqChannel(qqAccountFrom(a, config)),
   sandbox: (a, config) => new SandboxChannel({
     baseUrl: a.baseUrl ?? config.sandboxUrl ?? `${config.publicUrl}/sandbox/wallet`,
     mchId: a.credentials.mchId ?? a.merchantId,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../runtime.ts';
+import { StandService } from '../stand/service.ts';
 
 export const DEMO_MERCHANT_NAME = '夜市小吃 Demo Night Market';
 
@@ -15,6 +16,8 @@ export interface DemoCredentials {
   apiKey: { id: string; secret: string };
   platformKey: { id: string; secret: string };
   webhookSecret: string;
+  /** The demo store's one-code stand (聚合码): open it on a phone, or print it from the API. */
+  stand?: { id: string; code: string; url: string };
 }
 
 /**
@@ -27,7 +30,12 @@ export async function ensureDemo(rt: Runtime): Promise<DemoCredentials> {
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
     const still = await rt.store.db.selectFrom('merchants').select('id').where('id', '=', saved.merchantId).executeTakeFirst();
-    if (still) return saved;
+    if (still) {
+      // Demos seeded before stands existed get theirs now; the URL follows SAOMA_PUBLIC_URL of this start.
+      const stand = await demoStand(rt, saved);
+      if (saved.stand?.id !== stand.id) writeFileSync(file, `${JSON.stringify({ ...saved, stand }, null, 2)}\n`, { mode: 0o600 });
+      return { ...saved, stand };
+    }
   }
   const m = rt.merchants;
   const merchant = await m.createMerchant({ name: DEMO_MERCHANT_NAME, timezone: 'Asia/Shanghai', currency: 'CNY' });
@@ -49,6 +57,7 @@ export async function ensureDemo(rt: Runtime): Promise<DemoCredentials> {
     platformKey: { id: platform.id, secret: platform.secret },
     webhookSecret: merchant.webhookSecret,
   };
+  creds.stand = await demoStand(rt, creds);
   writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
   return creds;
 }
@@ -56,4 +65,11 @@ export async function ensureDemo(rt: Runtime): Promise<DemoCredentials> {
 export function loadDemoCredentials(dataDir: string): DemoCredentials | null {
   const file = join(dataDir, 'demo-credentials.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials) : null;
+}
+
+async function demoStand(rt: Runtime, c: Pick<DemoCredentials, 'merchantId' | 'storeId' | 'terminalId'>): Promise<{ id: string; code: string; url: string }> {
+  const stands = new StandService(rt);
+  const existing = (await stands.list(c.merchantId)).find((s) => s.enabled && s.terminalId === c.terminalId);
+  const s = existing ?? await stands.create(c.merchantId, { storeId: c.storeId, terminalId: c.terminalId, name: 'Stand 1' });
+  return { id: s.id, code: s.code, url: s.url };
 }

@@ -58,6 +58,10 @@ program.command('serve')
     await rt.start();
     const app = await buildApp(rt);
     const demo = config.sandbox && opts.demo !== false && config.env !== 'production' ? await ensureDemo(rt) : null;
+    // The demo merchant's real-wallet accounts point at this start's emulators (their URL follows SAOMA_PUBLIC_URL).
+    if (demo && rt.walletEmulators) {
+      for (const [wallet, account] of Object.entries(rt.walletEmulators.accounts())) await rt.channelAccounts.put(demo.merchantId, wallet, account);
+    }
     const address = await app.listen({ port: config.port, host: config.host });
     const base = config.publicUrl;
     const lines = [
@@ -66,6 +70,7 @@ program.command('serve')
       `  health        ${base}/healthz`,
     ];
     if (config.sandbox) lines.push(`  sandbox wallet ${base}/sandbox/wallet`);
+    if (rt.walletEmulators) lines.push(`  emulators     ${['alipay', 'wechat', 'unionpay', 'qq'].map((w) => `${base}/sandbox/${w}`).join('  ')}`);
     if (demo) {
       lines.push(
         '',
@@ -76,6 +81,7 @@ program.command('serve')
         `  API key          ${demo.apiKey.id}`,
         `  API secret       ${demo.apiKey.secret}`,
         `  webhook secret   ${demo.webhookSecret}`,
+        ...(demo.stand ? [`  one-code stand   ${demo.stand.url}`] : []),
         `  (all saved in ${join(config.dataDir, 'demo-credentials.json')})`,
       );
     }

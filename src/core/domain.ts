@@ -5,9 +5,18 @@ import type { RefundState } from './refund-state.ts';
 /** The built-in channels; wallet adapters add their own names. */
 export type ChannelName = 'sandbox' | 'cash' | (string & {});
 
-/** How the money is collected: we show a QR (C scans B), we scan the customer's code (B scans C), or cash. */
-export const METHODS = ['dynamic_qr', 'payment_code', 'cash'] as const;
+/**
+ * How the money is collected: we show a QR (C scans B), we scan the customer's code (B scans C), cash,
+ * or `in_app`: the customer pays inside the wallet app that opened a one-code stand (JSAPI or the
+ * wallet's cashier page).
+ */
+export const METHODS = ['dynamic_qr', 'payment_code', 'cash', 'in_app'] as const;
 export type PaymentMethod = (typeof METHODS)[number];
+
+/** Orders the customer pays on their own phone: they expire, are closed at the wallet, and are never reversed. */
+export function isCustomerPresented(method: PaymentMethod | string): boolean {
+  return method === 'dynamic_qr' || method === 'in_app';
+}
 
 export const OPERATOR_ROLES = ['cashier', 'supervisor', 'manager'] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];

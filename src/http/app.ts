@@ -12,6 +12,7 @@ import { ErrorBody } from './schemas.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { standRoutes } from './routes/stand.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -140,9 +141,11 @@ export async function buildApp(rt: Runtime): Promise<App> {
   await app.register(adminRoutes(rt));
   await app.register(paymentRoutes(rt));
   await app.register(opsRoutes(rt));
+  await app.register(standRoutes(rt));
   if (rt.sandboxWallet) {
     const wallet = rt.sandboxWallet;
     await app.register(async (scope) => wallet.routes(scope), { prefix: '/sandbox/wallet' });
   }
+  await rt.walletEmulators?.mount(app);
   return app;
 }

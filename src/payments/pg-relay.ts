@@ -26,7 +26,8 @@ export class PgRelay {
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (n) => {
       const id = n.payload;
-      if (!id || !this.bus.watched(id)) return;
+      // Terminal streams watch every payment ('*'); otherwise load only what someone here is watching.
+      if (!id || !(this.bus.watched(id) || this.bus.watched('*'))) return;
       void this.load(id).then((p) => p && this.bus.publish(p)).catch(() => undefined);
     });
     client.on('error', () => this.reconnect());

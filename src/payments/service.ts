@@ -1,4 +1,4 @@
-import type { Payment, PaymentMethod, Refund, Sale } from '../core/domain.ts';
+import { isCustomerPresented, type Payment, type PaymentMethod, type Refund, type Sale } from '../core/domain.ts';
 import { SaomaError } from '../core/errors.ts';
 import { paymentEntry, refundEntry } from '../core/ledger.ts';
 import { money, type Money } from '../core/money.ts';
@@ -8,7 +8,7 @@ import { checkTender, isSaleCovered } from '../core/sale.ts';
 import type { ChannelRegistry } from '../channels/registry.ts';
 import { startOfLocalDay } from '../core/time.ts';
 import { detectWallet, paycodeError, type PaycodeRule } from '../core/paycode.ts';
-import { ChannelNotificationError, type Channel, type Notification, type NotificationReply, type RefundStatus, type TradeStatus } from '../channels/channel.ts';
+import { ChannelNotificationError, type Channel, type InAppPay, type Notification, type NotificationReply, type RefundStatus, type TradeStatus } from '../channels/channel.ts';
 import { isUniqueViolation, nowIso, type Store, type Tx } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { postJournal } from '../store/ledger-repo.ts';
@@ -49,6 +49,8 @@ export interface CreatePaymentInput {
   description?: string | undefined;
   /** Cash: what the customer handed over (defaults to the amount). */
   tendered?: number | undefined;
+  /** in_app: the customer's id at the wallet (WeChat openid from the OAuth redirect), for wallets that need one. */
+  payerId?: string | undefined;
 }
 
 export interface CreateRefundInput {
@@ -81,7 +83,7 @@ const FINAL_EVENT: Partial<Record<PaymentState, EventType>> = {
  */
 export class PaymentService {
   readonly store: Store;
-  private readonly channels: ChannelRegistry;
+  readonly channels: ChannelRegistry;
   private readonly bus: PaymentBus;
   private readonly config: ServiceConfig;
 
@@ -180,6 +182,9 @@ export class PaymentService {
     const resolved = input.method === 'cash' ? null : await this.channels.resolve(origin.merchantId, input.channel);
     const channel = resolved?.channel ?? null;
     if (resolved) await this.channels.checkOffered(origin.storeId, input.channel);
+    if (input.method === 'in_app' && channel?.payerAuth && !input.payerId) {
+      throw new SaomaError('invalid_request', `An in-app ${input.channel} payment needs the payer's id from the wallet's sign-in redirect.`);
+    }
     if (resolved?.account.limitPerTransaction && amount.minor > resolved.account.limitPerTransaction) {
       throw new SaomaError('channel_limit_exceeded', `${input.channel} takes at most ${resolved.account.limitPerTransaction} per payment for this merchant; split the sale or use another method.`, { limit: resolved.account.limitPerTransaction });
     }
@@ -191,7 +196,7 @@ export class PaymentService {
     // reads the stored answer. New payments, the common case, save a query.
     const id = newId('pay');
     const at = nowIso();
-    const expiresAt = input.method === 'dynamic_qr' ? new Date(Date.now() + this.config.qrTtlMs) : null;
+    const expiresAt = isCustomerPresented(input.method) ? new Date(Date.now() + this.config.qrTtlMs) : null;
     let row: PaymentRow;
     try {
       row = await this.store.write(async (tx) => {
@@ -244,7 +249,10 @@ export class PaymentService {
     }
 
     const subject = input.description ?? 'Saoma';
-    const result = input.method === 'dynamic_qr'
+    const notifyUrl = this.notifyUrl(channel.name, origin.merchantId);
+    const result = input.method === 'in_app'
+      ? await safeCall(() => inAppOrder(channel, { outTradeNo: input.outTradeNo, amount, subject, expiresAt: expiresAt!, notifyUrl, payerId: input.payerId ?? '' }))
+      : input.method === 'dynamic_qr'
       ? await safeCall(() => channel.createDynamicQr({ outTradeNo: input.outTradeNo, amount, subject, expiresAt: expiresAt!, notifyUrl: this.notifyUrl(channel.name, origin.merchantId) }))
       : await safeCall(() => channel.payWithCode({ outTradeNo: input.outTradeNo, amount, subject, authCode: input.authCode!, notifyUrl: this.notifyUrl(channel.name, origin.merchantId) }));
 
@@ -265,8 +273,8 @@ export class PaymentService {
       return { ...input, channel: 'cash' };
     }
     if (input.channel === 'cash') throw new SaomaError('invalid_request', 'Channel "cash" takes method "cash".');
-    if (input.method === 'dynamic_qr') {
-      if (!input.channel) throw new SaomaError('invalid_request', 'A dynamic_qr payment needs channel: the wallet whose QR code to show.');
+    if (isCustomerPresented(input.method)) {
+      if (!input.channel) throw new SaomaError('invalid_request', `A ${input.method} payment needs channel: the wallet the customer pays with.`);
       return { ...input, channel: input.channel };
     }
     if (!input.authCode) throw new SaomaError('invalid_request', 'A payment_code payment needs authCode: the digits scanned from the customer\'s wallet.');
@@ -337,11 +345,11 @@ export class PaymentService {
       await this.applyResult(id, { status: 'reversed' }, 'cancel', null);
       return this.getPayment(merchantId, id);
     }
-    if (p.state === 'succeeded' && p.method === 'dynamic_qr') {
+    if (p.state === 'succeeded' && isCustomerPresented(p.method)) {
       throw new SaomaError('invalid_transition', 'A paid QR payment cannot be cancelled; refund it instead.');
     }
     const channel = await this.channels.get(merchantId, p.channel);
-    if (p.method === 'dynamic_qr') {
+    if (isCustomerPresented(p.method)) {
       const r = await safeCall(() => channel.close({ outTradeNo: p.outTradeNo }));
       await this.applyResult(id, r.status === 'closed' || r.status === 'not_found' ? { status: 'closed' } : r, 'cancel', channel);
     } else {
@@ -431,7 +439,7 @@ export class PaymentService {
         }
         return { state: 'succeeded', patch: { channel_trade_no: r.channelTradeNo || p.channel_trade_no } };
       case 'waiting_customer':
-        return { state: 'waiting_customer', patch: { channel_trade_no: r.channelTradeNo ?? p.channel_trade_no, next_poll_at: poll(interval), ...('qrCode' in r ? { qr_code: (r as { qrCode: string }).qrCode } : {}) } };
+        return { state: 'waiting_customer', patch: { channel_trade_no: r.channelTradeNo ?? p.channel_trade_no, next_poll_at: poll(interval), ...waitingPatch(r) } };
       case 'failed':
         return { state: 'failed', patch: { failure_code: r.code, failure_message: r.message } };
       case 'closed':
@@ -555,7 +563,7 @@ export class PaymentService {
 
     if (p.reverse_after) return this.reverse(id, channel, 'poller');
 
-    if (p.method === 'dynamic_qr' && p.expires_at && Date.parse(p.expires_at) <= now) {
+    if (isCustomerPresented(p.method) && p.expires_at && Date.parse(p.expires_at) <= now) {
       // Expired: close at the wallet too. If the customer paid at the last second, the close says so.
       const closed = await safeCall(() => channel.close({ outTradeNo: p.out_trade_no }));
       if (closed.status === 'closed' || closed.status === 'not_found' || closed.status === 'reversed') {
@@ -574,7 +582,7 @@ export class PaymentService {
       await this.applyResult(id, q, 'poller', channel);
       return;
     }
-    if (q.status === 'not_found' && p.method === 'dynamic_qr' && (p.state === 'created' || age > 60_000)) {
+    if (q.status === 'not_found' && isCustomerPresented(p.method) && (p.state === 'created' || age > 60_000)) {
       // The precreate never reached the wallet (we crashed or it failed): nothing to pay, close ours.
       await this.applyResult(id, { status: 'closed' }, 'poller', channel);
       return;
@@ -750,6 +758,25 @@ export class PaymentService {
     }
     await this.applyRefund(id, result);
   }
+}
+
+type Waiting = { status: 'waiting_customer'; channelTradeNo?: string; qrCode?: string; pay?: InAppPay };
+
+/** What a wallet's "waiting for the customer" carries: the QR to show, or what the customer's app must do. */
+function waitingPatch(r: Waiting): Partial<PaymentRow> {
+  if (r.pay) return { in_app_pay: JSON.stringify(r.pay), ...(r.pay.kind === 'redirect' ? { qr_code: r.pay.url } : {}) };
+  return r.qrCode ? { qr_code: r.qrCode } : {};
+}
+
+/**
+ * An order paid inside the customer's wallet app. Wallets without an in-app (JSAPI) order are paid by
+ * sending the app to their dynamic QR's URL, which the wallet's own app opens as its cashier.
+ */
+async function inAppOrder(channel: Channel, req: Parameters<NonNullable<Channel['createInAppPayment']>>[0]): Promise<TradeStatus | (Waiting & { pay: InAppPay })> {
+  if (channel.createInAppPayment) return channel.createInAppPayment(req);
+  const { payerId: _p, ...qr } = req;
+  const r = await channel.createDynamicQr(qr);
+  return r.status === 'waiting_customer' ? { status: 'waiting_customer', pay: { kind: 'redirect', url: r.qrCode } } : r;
 }
 
 /** A thrown adapter error is an unknown result, never a failure we could act on as final. */

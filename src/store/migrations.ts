@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type ColumnDefinitionBuilder } from 'kysely';
+import { standsMigration } from './migrations/0003_stands.ts';
 
 export type Flavor = 'sqlite' | 'pg';
 
@@ -235,5 +236,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
         await db.schema.createIndex('payments_channel_day').on('payments').columns(['merchant_id', 'channel', 'created_at']).execute();
       },
     },
+    '0003_stands': standsMigration,
   };
 }

@@ -29,6 +29,8 @@ export interface PaymentRow {
   change: number | null; failure_code: string | null; failure_message: string | null; description: string | null;
   attempts: number; next_poll_at: string | null; lease_until: string | null; reverse_after: string | null;
   created_at: string; updated_at: string; final_at: string | null;
+  /** In-app (stand) payments: JSON of what the wallet app must do to pay (see InAppPay). */
+  in_app_pay?: string | null;
 }
 export interface PaymentEventRow { id: Generated<number>; payment_id: string; from_state: string; to_state: string; source: string; detail: string | null; at: string }
 export interface RefundRow {
@@ -55,6 +57,12 @@ export interface ChannelAccountRow {
 }
 export interface StoreChannelRow { store_id: string; channel: string }
 
+export interface StandRow {
+  id: string; code: string; merchant_id: string; store_id: string; terminal_id: string; name: string;
+  enabled: number; created_at: string; disabled_at: string | null;
+}
+export interface StandPaymentRow { stand_id: string; client_key: string; payment_id: string; created_at: string }
+
 export interface DB {
   merchants: MerchantRow;
   stores: StoreRow;
@@ -75,4 +83,6 @@ export interface DB {
   channel_notifications: NotificationRow;
   channel_accounts: ChannelAccountRow;
   store_channels: StoreChannelRow;
+  stands: StandRow;
+  stand_payments: StandPaymentRow;
 }

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
@@ -6,11 +6,13 @@ import { eventually, freePort, startServer, type TestServer } from '../helpers/s
 import { FINAL, getPayment, tradeNo, waitFinal, waitState } from '../helpers/flows.ts';
 import { startWechatEmulator, type WechatEmulator } from '../../src/channels/wechat/emulator.ts';
 import { buildXml, nonceStr, parseXml, sign, type Params } from '../../src/channels/wechat/sign.ts';
+import type { Faults } from '../../src/channels/emulator-faults.ts';
 
 /**
- * WeChat Pay API v2 through the real gateway against the WeChat emulator. The account sets
- * `minReverseDelayMs` (a test-only credential) to 4 s so the "no reverse within 15 s of micropay" rule is
- * exercised without waiting 15 s; production accounts leave it out and get 15 s.
+ * WeChat Pay API v2 (an account with v2 credentials only) through the real gateway against the WeChat
+ * emulator, under every fault of the shared vocabulary. The account sets `minReverseDelayMs` (a test-only
+ * credential) to 4 s so the "no reverse within 15 s of micropay" rule is exercised without waiting 15 s,
+ * and `timeoutMs` to 3 s so a hung call ends quickly; production accounts leave both out.
  */
 const MIN_REVERSE_MS = 4000;
 
@@ -28,6 +30,20 @@ describe('WeChat Pay v2 through the gateway', () => {
   const pay = (amount: number, b: string) => s.terminal('POST', '/v1/payments', { outTradeNo: tradeNo('WX'), amount, currency: 'CNY', method: 'payment_code', authCode: wxCode(b) });
   const qr = (amount: number) => s.terminal('POST', '/v1/payments', { outTradeNo: tradeNo('WQ'), amount, currency: 'CNY', method: 'dynamic_qr', channel: 'wechat' });
   const calls = (no: string, path: string) => wx.emulator.calls.filter((c) => c.outTradeNo === no && c.path === path);
+  /** Faults through the emulator's control route, for this merchant's account (mch_id). */
+  const faults = async (change: Partial<Faults>) => {
+    const r = await fetch(`${wx.url}/emulator/faults?account=${merchant.mchId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(change) });
+    assert.equal(r.status, 200, await r.text());
+  };
+  /** The wallet's books agree with ours: final, charged at most once, money kept iff succeeded. */
+  const agrees = async (id: string) => {
+    const p = await getPayment(s, id);
+    assert.ok(FINAL.has(p.state), `${p.outTradeNo} is final (is ${p.state})`);
+    const c = wx.emulator.chargeSummary().find((x) => x.mch_id === merchant.mchId && x.out_trade_no === p.outTradeNo) ?? { charged: 0, returned: 0, times_charged: 0 };
+    assert.ok(c.times_charged <= 1, `${p.outTradeNo} charged ${c.times_charged} times`);
+    assert.equal(c.charged - c.returned, p.state === 'succeeded' ? p.amount - p.refunded : 0, `${p.outTradeNo} (${p.state}): the wallet keeps what the gateway says was paid`);
+    return p;
+  };
 
   before(async () => {
     s = await startServer({ qrTtlMs: 2500 });
@@ -35,9 +51,14 @@ describe('WeChat Pay v2 through the gateway', () => {
     wx = await startWechatEmulator({ port: await freePort(), dbPath: join(s.db.dataDir, 'wechat-emulator.db'), merchants: [merchant], faults: { userPayingMs: 1500 } });
     const r = await s.signed('PUT', `/v1/merchants/${mid}/channels/wechat`, {
       baseUrl: wx.url,
-      credentials: { appId: merchant.appId, mchId: merchant.mchId, apiKey: merchant.apiKey, signType: 'HMAC-SHA256', minReverseDelayMs: String(MIN_REVERSE_MS) },
+      credentials: { appId: merchant.appId, mchId: merchant.mchId, apiKey: merchant.apiKey, signType: 'HMAC-SHA256', minReverseDelayMs: String(MIN_REVERSE_MS), timeoutMs: '3000' },
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
+  });
+  afterEach(async () => {
+    const r = await fetch(`${wx.url}/emulator/faults`, { method: 'DELETE' });
+    assert.equal(r.status, 200);
+    await faults({ userPayingMs: 1500 });
   });
   after(async () => {
     await s.close();
@@ -51,6 +72,22 @@ describe('WeChat Pay v2 through the gateway', () => {
     assert.equal(r.body.state, 'succeeded');
     assert.equal(r.body.amount, 1250);
     assert.equal(wx.emulator.trade(merchant.mchId, r.body.outTradeNo)!.state, 'SUCCESS');
+    await agrees(r.body.id);
+  });
+
+  test('fault routes: unknown faults are refused, per-account faults stay with that account', async () => {
+    const bad = await fetch(`${wx.url}/emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ recallNext: 1 }) });
+    assert.equal(bad.status, 400);
+    await faults({ latencyMs: 5 });
+    assert.equal(((await (await fetch(`${wx.url}/emulator/faults?account=${merchant.mchId}`)).json()) as Faults).latencyMs, 5);
+    assert.equal(((await (await fetch(`${wx.url}/emulator/faults?account=other`)).json()) as Faults).latencyMs, 0);
+  });
+
+  test('latency: slow answers still settle', async () => {
+    await faults({ latencyMs: 300 });
+    const r = await pay(1260, '00');
+    assert.equal(r.body.state, 'succeeded');
+    await agrees(r.body.id);
   });
 
   test('USERPAYING, then the customer confirms: paid', async () => {
@@ -59,11 +96,21 @@ describe('WeChat Pay v2 through the gateway', () => {
     const p = await waitState(s, r.body.id, 'succeeded');
     assert.equal(p.amount, 800);
     assert.ok(calls(r.body.outTradeNo, '/pay/orderquery').length >= 1, 'the result came from orderquery');
+    await agrees(r.body.id);
   });
 
-  test('never confirms: reversed, not before the minimum delay, and recall=Y is retried', async () => {
-    wx.emulator.faults.recallNext = 2;
-    const r = await pay(900, '03');
+  test('USERPAYING, then the customer declines (userPayingThen=declined): failed, nothing kept', async () => {
+    await faults({ userPayingThen: 'declined', userPayingMs: 800 });
+    const r = await pay(810, '02');
+    assert.ok(!FINAL.has(r.body.state));
+    const p = await waitFinal(s, r.body.id, 30_000);
+    assert.ok(p.state === 'failed' || p.state === 'reversed', p.state);
+    assert.notEqual(wx.emulator.trade(merchant.mchId, r.body.outTradeNo)!.state, 'SUCCESS');
+    await agrees(r.body.id);
+  });
+
+  test('never confirms: reversed, not before the minimum delay, and recall=Y is retried (code 08)', async () => {
+    const r = await pay(900, '08');
     const p = await waitFinal(s, r.body.id, 30_000);
     assert.equal(p.state, 'reversed');
     const micropay = calls(r.body.outTradeNo, '/pay/micropay')[0]!;
@@ -71,36 +118,68 @@ describe('WeChat Pay v2 through the gateway', () => {
     assert.ok(reverses.length >= 3, `two recall=Y answers then success: ${reverses.length} calls`);
     assert.ok(reverses[0]!.at - micropay.at >= MIN_REVERSE_MS, `first reverse ${reverses[0]!.at - micropay.at} ms after micropay`);
     assert.equal(wx.emulator.trade(merchant.mchId, r.body.outTradeNo)!.state, 'REVOKED');
-    assert.equal(wx.emulator.faults.recallNext, 0);
+    await agrees(r.body.id);
   });
 
-  test('SYSTEMERROR after charging: the gateway queries and books the payment', async () => {
+  test('hang: micropay never answers, the client gives up (unknown), query and reverse settle it', async () => {
+    await faults({ hangNext: 1 });
+    const r = await pay(950, '00');
+    assert.ok(!FINAL.has(r.body.state), `a hung call is not an answer: ${r.body.state}`);
+    const p = await waitFinal(s, r.body.id, 30_000);
+    assert.ok(calls(r.body.outTradeNo, '/pay/orderquery').length >= 1, 'the gateway asked');
+    await agrees(p.id);
+  });
+
+  test('SYSTEMERROR after charging (code 04): the gateway queries and books the payment', async () => {
     const r = await pay(700, '04');
     const p = await waitFinal(s, r.body.id);
     assert.equal(p.state, 'succeeded');
     assert.ok(calls(r.body.outTradeNo, '/pay/orderquery').length >= 1);
+    await agrees(r.body.id);
+  });
+
+  test('systemErrorNext: SYSTEMERROR with nothing done, then the gateway finds out and nothing is kept', async () => {
+    await faults({ systemErrorNext: 1 });
+    const r = await pay(710, '00');
+    assert.ok(!FINAL.has(r.body.state));
+    const p = await waitFinal(s, r.body.id, 30_000);
+    assert.ok(p.state === 'reversed' || p.state === 'failed' || p.state === 'closed', p.state);
+    await agrees(r.body.id);
   });
 
   test('a lost reply after charging: queried, booked once', async () => {
-    wx.emulator.faults.lostReplyNext = 1;
+    await faults({ lostReplyNext: 1 });
     const r = await pay(650, '00');
     const p = await waitFinal(s, r.body.id);
     assert.equal(p.state, 'succeeded');
+    await agrees(r.body.id);
+  });
+
+  test('an undocumented result code after charging: unknown, then queried and booked once', async () => {
+    await faults({ unknownResultNext: 1 });
+    const r = await pay(660, '00');
+    assert.ok(!FINAL.has(r.body.state), `an undocumented code is not an answer: ${r.body.state}`);
+    const p = await waitFinal(s, r.body.id);
+    assert.equal(p.state, 'succeeded');
+    assert.ok(wx.emulator.calls.some((c) => c.outTradeNo === r.body.outTradeNo && c.errCode === 'EMU_UNDOCUMENTED_RESULT'));
+    await agrees(r.body.id);
   });
 
   test('a definite decline (NOTENOUGH) fails without a reverse', async () => {
     const r = await pay(600, '01');
     assert.equal(r.body.state, 'failed');
     assert.equal(calls(r.body.outTradeNo, '/secapi/pay/reverse').length, 0);
+    await agrees(r.body.id);
   });
 
   test('a reply with a bad signature is not believed: the gateway finds out by querying', async () => {
-    wx.emulator.faults.badSignature = true;
+    await faults({ badSignature: true });
     const r = await pay(550, '00');
     assert.notEqual(r.body.state, 'succeeded', 'a success whose signature does not verify is not success');
-    wx.emulator.faults.badSignature = false;
+    await faults({ badSignature: false });
     const p = await waitFinal(s, r.body.id, 30_000);
     assert.equal(p.state, 'succeeded');
+    await agrees(r.body.id);
   });
 
   test('dynamic QR (NATIVE): scanned, paid, signed notification accepted', async () => {
@@ -116,6 +195,35 @@ describe('WeChat Pay v2 through the gateway', () => {
     assert.equal(seen.length, 1, 'the gateway recorded the notification once');
     assert.equal(seen[0]!.outcome, 'succeeded');
     assert.deepEqual(wx.emulator.scan(r.body.qrCode).ok, false, 'a paid QR cannot be paid again');
+    await agrees(r.body.id);
+  });
+
+  test('duplicate and out-of-order notifications: both acknowledged, the payment stays paid once', async () => {
+    await faults({ duplicateNotify: true, outOfOrderNotify: true });
+    const r = await qr(1890);
+    assert.equal(wx.emulator.scan(r.body.qrCode).ok, true);
+    await waitState(s, r.body.id, 'succeeded');
+    await eventually(async () => {
+      const mine = wx.emulator.notifications.filter((x) => x.outTradeNo === r.body.outTradeNo);
+      return mine.some((x) => x.kind === 'duplicate') && mine.some((x) => x.kind === 'stale');
+    }, 'the duplicate and the stale notification');
+    const p = await agrees(r.body.id);
+    assert.equal(p.state, 'succeeded');
+    const seen = await s.rt.store.db.selectFrom('channel_notifications').selectAll().where('channel', '=', 'wechat').where('payment_id', '=', r.body.id).execute();
+    assert.ok(seen.filter((x) => x.outcome === 'succeeded').length <= 1);
+  });
+
+  test('a notification with a bad signature is refused; the gateway learns the outcome by querying', async () => {
+    const r = await qr(1895);
+    await faults({ badSignature: true });
+    assert.equal(wx.emulator.scan(r.body.qrCode).ok, true);
+    const refused = await eventually(async () => wx.emulator.notifications.find((x) => x.outTradeNo === r.body.outTradeNo), 'the first notification');
+    assert.equal(refused.acked, false);
+    assert.equal(parseXml(refused.reply).return_code, 'FAIL');
+    assert.notEqual((await getPayment(s, r.body.id)).state, 'succeeded');
+    await faults({ badSignature: false });
+    const p = await waitState(s, r.body.id, 'succeeded');
+    await agrees(p.id);
   });
 
   test('an expired QR is closed at WeChat and cannot be paid afterwards', async () => {
@@ -125,6 +233,7 @@ describe('WeChat Pay v2 through the gateway', () => {
     assert.equal(wx.emulator.trade(merchant.mchId, r.body.outTradeNo)!.state, 'CLOSED');
     assert.equal(calls(r.body.outTradeNo, '/pay/closeorder').length >= 1, true);
     assert.equal(wx.emulator.scan(r.body.qrCode).ok, false);
+    await agrees(r.body.id);
   });
 
   test('a forged notification is refused with the FAIL XML and changes nothing', async () => {
@@ -159,6 +268,22 @@ describe('WeChat Pay v2 through the gateway', () => {
     assert.equal(more.status, 409);
     const c = wx.emulator.chargeSummary().find((x) => x.out_trade_no === p.outTradeNo)!;
     assert.deepEqual({ charged: c.charged, returned: c.returned, times: c.times_charged }, { charged: 1000, returned: 1000, times: 1 });
+  });
+
+  test('the bill (v2 downloadbill): every payment and refund as booked; a missing line and a cut file show', async () => {
+    const { WechatChannel, wechatAccountFrom } = await import('../../src/channels/wechat/adapter.ts');
+    const { BillError } = await import('../../src/channels/wechat/bill.ts');
+    const ch = new WechatChannel(wechatAccountFrom({ baseUrl: wx.url, credentials: { appId: merchant.appId, mchId: merchant.mchId, apiKey: merchant.apiKey, signType: 'HMAC-SHA256' } }, { queryIntervalMs: 200, payCodeGiveUpMs: 3000 }));
+    const date = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const lines = await ch.statement({ date });
+    assert.ok(wx.emulator.calls.some((c) => c.path === '/pay/downloadbill'));
+    const ours = await s.rt.store.db.selectFrom('payments').selectAll().where('merchant_id', '=', mid).where('state', '=', 'succeeded').execute();
+    for (const p of ours) assert.ok(lines.some((l) => l.kind === 'payment' && l.outTradeNo === p.out_trade_no && l.amount === p.amount), `${p.out_trade_no} in the bill`);
+    assert.ok(lines.some((l) => l.kind === 'refund' && l.amount === 300), 'the partial refund');
+    await faults({ billAnomaly: 'missing' });
+    assert.equal((await ch.statement({ date })).length, lines.length - 1);
+    await faults({ billAnomaly: 'truncated' });
+    await assert.rejects(ch.statement({ date }), BillError);
   });
 
   test('nothing was charged twice, and the books agree with WeChat\'s', async () => {

@@ -42,7 +42,7 @@ describe('AlipayChannel', () => {
     // The same out_request_no again: fund_change=N, settled through the refund query, not refunded twice.
     assert.equal((await ch.refund({ outTradeNo: t, outRefundNo: `${t}R1`, amount: cny(1), total: cny(8888), reason: null })).status, 'succeeded');
     assert.equal((await ch.queryRefund({ outTradeNo: t, outRefundNo: `${t}R1` })).status, 'succeeded');
-    assert.equal((await ch.queryRefund({ outTradeNo: t, outRefundNo: `${t}R9` })).status, 'pending');
+    assert.equal((await ch.queryRefund({ outTradeNo: t, outRefundNo: `${t}R9` })).status, 'not_found', 'never received: may be sent again under the same out_request_no');
     assert.equal((await ch.reverse({ outTradeNo: t })).status, 'reversed');
     const c = emu.emulator.chargeSummary().find((x) => x.out_trade_no === t)!;
     assert.deepEqual([c.charged, c.times_charged, c.returned], [8888, 1, 8888]);
@@ -56,29 +56,29 @@ describe('AlipayChannel', () => {
     const lost = await pay(no('S'), '04');
     assert.equal(lost.status, 'unknown', 'charged but answered ACQ.SYSTEM_ERROR');
 
-    emu.emulator.faults.badSignature = true;
+    emu.emulator.faults.set({ badSignature: true });
     try {
       const t = no('B');
       const r = await pay(t, '00');
       assert.equal(r.status, 'unknown', 'a paid answer we cannot verify is not success');
-      emu.emulator.faults.badSignature = false;
+      emu.emulator.faults.set({ badSignature: false });
       assert.equal((await ch.query({ outTradeNo: t })).status, 'succeeded', 'the query finds out');
     } finally {
-      emu.emulator.faults.badSignature = false;
+      emu.emulator.faults.set({ badSignature: false });
     }
-    emu.emulator.faults.lostReplyRate = 1;
+    emu.emulator.faults.set({ lostReplyNext: 2 });
     try {
       assert.equal((await pay(no('L'), '00')).status, 'unknown');
       assert.equal((await ch.reverse({ outTradeNo: no('L') })).status, 'retry');
     } finally {
-      emu.emulator.faults.lostReplyRate = 0;
+      emu.emulator.faults.set({ lostReplyNext: 0 });
     }
-    emu.emulator.faults.errorRate = 1;
+    emu.emulator.faults.set({ systemErrorNext: 1 });
     try {
       const r = await ch.query({ outTradeNo: no('E') });
       assert.deepEqual([r.status, r.status === 'unknown' && r.code], ['unknown', 'isp.unknow-error']);
     } finally {
-      emu.emulator.faults.errorRate = 0;
+      emu.emulator.faults.set({ systemErrorNext: 0 });
     }
     const wrongKey = new AlipayChannel({ baseUrl: `${emu.url}/gateway.do`, appId: emu.keys.appId, privateKey: emu.keys.alipayPrivateKey, alipayPublicKey: emu.keys.alipayPublicKey });
     const refused = await wrongKey.query({ outTradeNo: no('K') });
@@ -95,6 +95,18 @@ describe('AlipayChannel', () => {
     const u = no('C');
     assert.equal((await ch.reverse({ outTradeNo: u })).status, 'reversed');
     assert.equal((await pay(u, '00')).status, 'failed', 'ACQ.TRADE_HAS_CLOSE after the cancel');
+  });
+
+  test('an undocumented answer to a cancel asks again (cancel is idempotent); a hung call is unknown at the deadline', async () => {
+    const t = no('X');
+    await pay(t, '03');
+    emu.emulator.faults.set({ unknownResultNext: 1 });
+    assert.equal((await ch.reverse({ outTradeNo: t })).status, 'retry');
+    assert.equal((await ch.reverse({ outTradeNo: t })).status, 'reversed');
+    emu.emulator.faults.set({ hangNext: 1 });
+    const hung = await ch.query({ outTradeNo: t });
+    assert.deepEqual([hung.status, hung.status === 'unknown' && hung.code], ['unknown', 'UNREACHABLE']);
+    assert.equal((await ch.query({ outTradeNo: t })).status, 'closed');
   });
 
   test('close of a paid trade reports it paid', async () => {

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlipaySdk } from 'alipay-sdk';
 import { startAlipayEmulator } from '../../src/channels/alipay/emulator.ts';
+import { parseBillZip } from '../../src/channels/alipay/bill.ts';
+import { alipayTimestamp } from '../../src/channels/alipay/adapter.ts';
 
 /**
  * The official alipay-sdk (unchanged, response-signature validation on) as a client of our emulator:
@@ -52,7 +54,7 @@ describe('alipay-sdk 4.x against the Alipay emulator', () => {
     assert.equal(q.code, '10000');
     assert.equal(q.tradeStatus, 'TRADE_SUCCESS');
 
-    emu.emulator.faults.userPayingMs = 100;
+    emu.emulator.faults.set({ userPayingMs: 100 });
     const slow = no('SDKW');
     const w = await sdk.exec('alipay.trade.pay', { bizContent: { outTradeNo: slow, scene: 'bar_code', authCode: code('02'), subject: 'tea', totalAmount: '3.00' } }, { validateSign: true });
     assert.equal(w.code, '10003');
@@ -68,11 +70,11 @@ describe('alipay-sdk 4.x against the Alipay emulator', () => {
   });
 
   test('a response signed with the wrong key is refused by the SDK', async () => {
-    emu.emulator.faults.badSignature = true;
+    emu.emulator.faults.set({ badSignature: true });
     try {
       await assert.rejects(sdk.exec('alipay.trade.query', { bizContent: { outTradeNo: no('BAD') } }, { validateSign: true }), /验签失败/);
     } finally {
-      emu.emulator.faults.badSignature = false;
+      emu.emulator.faults.set({ badSignature: false });
     }
   });
 
@@ -83,5 +85,20 @@ describe('alipay-sdk 4.x against the Alipay emulator', () => {
     const r = await wrong.exec('alipay.trade.query', { bizContent: { outTradeNo: no('SIG') } }, { validateSign: true });
     assert.equal(r.code, '40002');
     assert.equal(r.subCode, 'isv.invalid-signature');
+  });
+
+  test('bill download URL query: a signed answer the SDK validates; the zip it points to parses', async () => {
+    const outTradeNo = no('SDKB');
+    const paid = await sdk.exec('alipay.trade.pay', { bizContent: { outTradeNo, scene: 'bar_code', authCode: code('00'), subject: 'bill', totalAmount: '7.77' } }, { validateSign: true });
+    assert.equal(paid.code, '10000');
+    const billDate = alipayTimestamp().slice(0, 10);
+    const r = await sdk.exec('alipay.data.dataservice.bill.downloadurl.query', { bizContent: { billType: 'trade', billDate } }, { validateSign: true });
+    assert.equal(r.code, '10000');
+    assert.match(String(r.billDownloadUrl), /\/downloadBillFile\.resource\?.*fileType=csv\.zip/);
+    const res = await fetch(String(r.billDownloadUrl));
+    assert.equal(res.status, 200);
+    const lines = parseBillZip(new Uint8Array(await res.arrayBuffer()));
+    const line = lines.find((l) => l.outTradeNo === outTradeNo);
+    assert.deepEqual(line && [line.kind, line.amount, line.channelTradeNo], ['payment', 777, paid.tradeNo]);
   });
 });

@@ -1,10 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
-import { Formatter, Hash, Transformer, Wechatpay } from 'wechatpay-axios-plugin';
+import { Aes, Formatter, Hash, Rsa, Transformer, Wechatpay } from 'wechatpay-axios-plugin';
 import { buildXml, parseXml, sign, stringToSign, type Params, type SignType } from '../../src/channels/wechat/sign.ts';
 import { startWechatEmulator, type WechatEmulator } from '../../src/channels/wechat/emulator.ts';
 import { freePort } from '../helpers/server.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /**
  * Our v2 signing and XML against an independent implementation: wechatpay-axios-plugin (TheNorthMemory),
@@ -91,13 +93,13 @@ describe('wechatpay-axios-plugin as a v2 client against our emulator', () => {
   });
 
   test('a reply signed with the wrong key is rejected by their verifier', async () => {
-    wx.emulator.faults.badSignature = true;
+    wx.emulator.faults.set({ badSignature: true });
     try {
       // A paid trade: the only thing wrong with the reply is its signature.
       await assert.rejects(v2.pay.orderquery!.post({ appid: merchant.appId, mch_id: merchant.mchId, out_trade_no: out }),
         (e: Error) => /EV2_RES_SIGNATURE_NOT_EQUAL|doesn't matched/.test(`${e.message} ${JSON.stringify(e)}`));
     } finally {
-      wx.emulator.faults.badSignature = false;
+      wx.emulator.faults.set({ badSignature: false });
     }
   });
 
@@ -108,5 +110,93 @@ describe('wechatpay-axios-plugin as a v2 client against our emulator', () => {
     const reply = parseXml(await res.text());
     assert.equal(reply.return_code, 'FAIL');
     assert.equal(reply.return_msg, '签名错误');
+  });
+});
+
+describe('wechatpay-axios-plugin as an unchanged v3 client against our emulator', () => {
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const merchant = {
+    mchId: '1900006891', appId: 'wxdace645e0bc2c424', apiKey: randomBytes(16).toString('hex'),
+    // aes-256-gcm in their AesGcm: a 32-byte APIv3 key, as WeChat issues.
+    v3: { apiV3Key: randomBytes(16).toString('hex'), merchantPublicKey: keys.publicKey, merchantSerial: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1' },
+  };
+  let wx: { url: string; emulator: WechatEmulator; app: { close(): Promise<unknown> } };
+  type V3 = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let v3: V3;
+  let receiver: Server;
+  const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+
+  before(async () => {
+    wx = await startWechatEmulator({ port: await freePort(), dbPath: ':memory:', merchants: [merchant] });
+    // Response-signature validation on: their verifier checks every answer against certs[Wechatpay-Serial].
+    const client = new Wechatpay({ mchid: merchant.mchId, serial: merchant.v3.merchantSerial, privateKey: keys.privateKey, certs: { [wx.emulator.platform.id]: wx.emulator.platform.publicKeyPem }, secret: merchant.apiKey, baseURL: `${wx.url}/` } as never);
+    v3 = (client as unknown as { v3: V3 }).v3;
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => { received.push({ headers: req.headers, body }); res.statusCode = 204; res.end(); });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  });
+  after(async () => {
+    await wx.app.close();
+    await new Promise((r) => receiver.close(r));
+  });
+
+  test('native, query, close, refund and refund query succeed with their signing and verification', async () => {
+    const notifyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notify`;
+    const base = { appid: merchant.appId, mchid: merchant.mchId, notify_url: notifyUrl };
+    const open = `XC3O${Date.now()}`;
+    const native = await v3.pay.transactions.native.post({ ...base, description: 'crosscheck', out_trade_no: open, amount: { total: 101, currency: 'CNY' } });
+    assert.equal(native.status, 200);
+    assert.match(native.data.code_url, /^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+    const q = await v3.pay.transactions.outTradeNo.$out_trade_no$.get({ params: { mchid: merchant.mchId }, out_trade_no: open });
+    assert.equal(q.data.trade_state, 'NOTPAY');
+    const closed = await v3.pay.transactions.outTradeNo.$out_trade_no$.close.post({ mchid: merchant.mchId }, { out_trade_no: open });
+    assert.equal(closed.status, 204);
+    assert.equal((await v3.pay.transactions.outTradeNo.$out_trade_no$.get({ params: { mchid: merchant.mchId }, out_trade_no: open })).data.trade_state, 'CLOSED');
+
+    const paid = `XC3P${Date.now()}`;
+    const order = await v3.pay.transactions.native.post({ ...base, description: 'crosscheck', out_trade_no: paid, amount: { total: 202, currency: 'CNY' } });
+    assert.equal(wx.emulator.scan(order.data.code_url).ok, true);
+    const r = await v3.refund.domestic.refunds.post({ out_trade_no: paid, out_refund_no: `${paid}R`, amount: { refund: 2, total: 202, currency: 'CNY' } });
+    assert.equal(r.data.status, 'SUCCESS');
+    const rq = await v3.refund.domestic.refunds.$out_refund_no$.get({ out_refund_no: `${paid}R` });
+    assert.equal(rq.data.amount.refund, 2);
+
+    // The trade bill: their verifier accepts the signed answer, their download (exempt from verification) gets the file.
+    const bill = await v3.bill.tradebill.get({ params: { bill_date: new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10), bill_type: 'ALL' } });
+    assert.equal(bill.data.hash_type, 'SHA1');
+    const token = new URL(bill.data.download_url).searchParams.get('token');
+    const file = await v3.billdownload.file.get({ params: { token }, responseType: 'text' });
+    assert.equal(Hash.sha1(file.data), bill.data.hash_value);
+    assert.match(file.data, new RegExp(`\`${paid},`));
+
+    // Their Rsa and AesGcm accept our emulator's notification.
+    const n = await (async () => { for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((res) => setTimeout(res, 50)); return received[0]; })();
+    assert.ok(n, 'a notification arrived');
+    const h = (k: string) => String(n.headers[k]);
+    assert.equal(Rsa.verify(Formatter.response(h('wechatpay-timestamp'), h('wechatpay-nonce'), n.body), h('wechatpay-signature'), Rsa.from(wx.emulator.platform.publicKeyPem, Rsa.KEY_TYPE_PUBLIC)), true);
+    assert.equal(h('wechatpay-serial'), wx.emulator.platform.id);
+    const { resource } = JSON.parse(n.body);
+    const t = JSON.parse(Aes.AesGcm.decrypt(resource.ciphertext, merchant.v3.apiV3Key, resource.nonce, resource.associated_data));
+    assert.deepEqual({ out_trade_no: t.out_trade_no, trade_state: t.trade_state, total: t.amount.total, mchid: t.mchid }, { out_trade_no: paid, trade_state: 'SUCCESS', total: 202, mchid: merchant.mchId });
+  });
+
+  test('their verifier rejects the emulator\'s badSignature answers; the emulator rejects a request signed by another key', async () => {
+    const no = `XC3B${Date.now()}`;
+    await v3.pay.transactions.native.post({ appid: merchant.appId, mchid: merchant.mchId, notify_url: 'http://127.0.0.1:9/n', description: 'x', out_trade_no: no, amount: { total: 1, currency: 'CNY' } });
+    wx.emulator.faults.set({ badSignature: true });
+    try {
+      // The same 200 answer, signed by a stranger: only the signature is wrong.
+      await assert.rejects(v3.pay.transactions.outTradeNo.$out_trade_no$.get({ params: { mchid: merchant.mchId }, out_trade_no: no }),
+        (e: Error) => /Verify the response's data with/.test(e.message));
+    } finally {
+      wx.emulator.faults.set({ badSignature: false });
+    }
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const forger = new Wechatpay({ mchid: merchant.mchId, serial: merchant.v3.merchantSerial, privateKey: other.privateKey, certs: { [wx.emulator.platform.id]: wx.emulator.platform.publicKeyPem }, secret: merchant.apiKey, baseURL: `${wx.url}/` } as never) as unknown as { v3: V3 };
+    await assert.rejects(forger.v3.pay.transactions.outTradeNo.$out_trade_no$.get({ params: { mchid: merchant.mchId }, out_trade_no: 'NOSUCHORDER1' }),
+      (e: { response?: { status: number; data: { code: string } } }) => e.response?.status === 401 && e.response.data.code === 'SIGN_ERROR');
   });
 });

@@ -3,10 +3,12 @@ import { SaomaError } from '../../core/errors.ts';
 import { toDecimalString, parseTwoDecimals } from '../../core/money.ts';
 import {
   ChannelNotificationError,
-  type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type TradeStatus,
+  type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type StatementLine, type TradeStatus,
 } from '../channel.ts';
+import { request } from 'undici';
 import { post, type HttpReply } from '../http.ts';
 import { signRequest, toPem, verifyNotify, verifyResponse } from './signing.ts';
+import { AlipayBillError, parseBillZip } from './bill.ts';
 
 export const ALIPAY_GATEWAY = 'https://openapi.alipay.com/gateway.do';
 
@@ -53,6 +55,12 @@ const DEFINITE_REFUND_FAILURES = new Set([
   'ACQ.REASON_TRADE_REFUND_FEE_ERR', 'ACQ.TRADE_NOT_ALLOW_REFUND', 'ACQ.REFUND_FEE_ERROR',
 ]);
 
+/** `trade.cancel` sub_codes that refuse the cancel for certain (§1.5); anything else is asked again. */
+const DEFINITE_CANCEL_FAILURES = new Set([
+  'ACQ.CANCEL_NOT_ALLOWED', 'ACQ.INVALID_PARAMETER', 'ACQ.REASON_TRADE_BEEN_FREEZEN', 'ACQ.REASON_TRADE_REFUND_FEE_ERR',
+  'ACQ.SELLER_BALANCE_NOT_ENOUGH', 'ACQ.TRADE_CANCEL_TIME_OUT', 'ACQ.TRADE_HAS_FINISHED',
+]);
+
 /** Gateway-level refusals (nothing was processed): missing/invalid arguments, permissions, rate limits. */
 const GATEWAY_REFUSALS = new Set(['20001', '40001', '40002', '40003', '40005', '40006']);
 
@@ -64,14 +72,19 @@ function describe(r: Reply): string {
   return [r.msg, r.sub_code, r.sub_msg].filter((x) => typeof x === 'string' && x).join(': ') || String(r.code ?? 'no code');
 }
 
-/** The adapter's account from a merchant's channel account (credentials appId, privateKey, alipayPublicKey). */
+/**
+ * The adapter's account from a merchant's channel account (credentials appId, privateKey, alipayPublicKey;
+ * optional `timeoutMs`, the per-call deadline, for emulator runs that test a hanging gateway).
+ */
 export function alipayAccountFrom(
   a: { baseUrl: string | null; credentials: Record<string, string> },
   config: { queryIntervalMs: number; payCodeGiveUpMs: number },
 ): AlipayAccount {
   const c = a.credentials;
+  const timeoutMs = c.timeoutMs !== undefined && /^\d{3,5}$/.test(c.timeoutMs) ? Number(c.timeoutMs) : undefined;
   return {
     baseUrl: a.baseUrl ?? ALIPAY_GATEWAY, appId: c.appId ?? '', privateKey: c.privateKey ?? '', alipayPublicKey: c.alipayPublicKey ?? '',
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     timing: { queryIntervalMs: config.queryIntervalMs, payCodeGiveUpMs: config.payCodeGiveUpMs },
   };
 }
@@ -163,6 +176,42 @@ export class AlipayChannel implements Channel {
     return f;
   }
 
+  /** Alipay's in-app payment for a one-code stand: the precreate's qr_code opens the cashier in the app. */
+  async createInAppPayment(req: Parameters<NonNullable<Channel['createInAppPayment']>>[0]) {
+    const { payerId: _payer, ...order } = req;
+    const r = await this.createDynamicQr(order);
+    if (r.status !== 'waiting_customer') return r;
+    return { status: 'waiting_customer' as const, pay: { kind: 'redirect' as const, url: r.qrCode } };
+  }
+
+  /**
+   * The day's trade bill: `alipay.data.dataservice.bill.downloadurl.query` for the link, then the zip
+   * itself. A day without a bill is empty; a bill that cannot be read whole throws (AlipayBillError).
+   */
+  async statement(req: { date: string }): Promise<StatementLine[]> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(req.date)) throw new SaomaError('invalid_request', 'The statement date is YYYY-MM-DD.');
+    const out = await this.call('alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: req.date });
+    if (!out.ok) throw new SaomaError('channel_unavailable', `Alipay bill for ${req.date}: ${out.message}`);
+    const r = out.r;
+    if (r.code === '40004' && r.sub_code === 'isp.bill_not_exist') return [];
+    if (r.code !== '10000' || typeof r.bill_download_url !== 'string') throw new SaomaError('channel_unavailable', `Alipay bill for ${req.date}: ${describe(r)}`);
+    let zip: Uint8Array;
+    try {
+      const res = await request(r.bill_download_url, { method: 'GET', signal: AbortSignal.timeout(this.account.timeoutMs ?? 30_000) });
+      const bytes = new Uint8Array(await res.body.arrayBuffer());
+      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+      zip = bytes;
+    } catch (e) {
+      throw new SaomaError('channel_unavailable', `Alipay bill for ${req.date} could not be downloaded: ${(e as Error).message}`);
+    }
+    try {
+      return parseBillZip(zip);
+    } catch (e) {
+      if (e instanceof AlipayBillError) throw new AlipayBillError(`Alipay bill for ${req.date}: ${e.message}`);
+      throw e;
+    }
+  }
+
   async payWithCode(req: Parameters<Channel['payWithCode']>[0]): Promise<TradeStatus> {
     const out = await this.call('alipay.trade.pay', {
       out_trade_no: req.outTradeNo, scene: 'bar_code', auth_code: req.authCode, subject: req.subject,
@@ -203,8 +252,12 @@ export class AlipayChannel implements Channel {
     const r = out.r;
     if (r.retry_flag === 'Y') return { status: 'retry', message: `Alipay asks to cancel again (${describe(r)})` };
     if (r.code === '10000') return { status: 'reversed' };
-    if (r.code === '20000' || r.sub_code === 'ACQ.SYSTEM_ERROR') return { status: 'retry', message: describe(r) };
-    return { status: 'failed', code: String(r.sub_code ?? r.code ?? 'NO_CODE'), message: describe(r) };
+    const sub = String(r.sub_code ?? '');
+    if ((r.code === '40004' && DEFINITE_CANCEL_FAILURES.has(sub)) || GATEWAY_REFUSALS.has(String(r.code))) {
+      return { status: 'failed', code: sub || String(r.code), message: describe(r) };
+    }
+    // 20000, ACQ.SYSTEM_ERROR, anything undocumented: cancel is idempotent, so ask again.
+    return { status: 'retry', message: describe(r) };
   }
 
   async refund(req: Parameters<Channel['refund']>[0]): Promise<RefundStatus> {
@@ -217,7 +270,9 @@ export class AlipayChannel implements Channel {
     if (r.code === '10000') {
       // fund_change=N: an idempotent repeat or not yet done; the refund query decides.
       if (r.fund_change === 'Y') return { status: 'succeeded', channelRefundNo: `${String(r.trade_no ?? '')}/${req.outRefundNo}` };
-      return this.queryRefund(req);
+      const q = await this.queryRefund(req);
+      // Accepted a moment ago, so not "never arrived": wait for it.
+      return q.status === 'not_found' ? { status: 'pending' } : q;
     }
     const sub = String(r.sub_code ?? '');
     if (r.code === '40004' && DEFINITE_REFUND_FAILURES.has(sub)) return { status: 'failed', code: sub, message: describe(r) };
@@ -231,8 +286,9 @@ export class AlipayChannel implements Channel {
     const r = out.r;
     if (r.code === '10000') {
       if (r.refund_status === 'REFUND_SUCCESS') return { status: 'succeeded', channelRefundNo: `${String(r.trade_no ?? '')}/${req.outRefundNo}` };
-      // §1.8: no refund_status = not received or not yet successful.
-      return { status: 'pending' };
+      // §1.8: no refund_status = not received or not yet successful. Sending it again under the same
+      // out_request_no cannot refund twice (the gateway answers fund_change=N), so it may be re-sent.
+      return { status: 'not_found' };
     }
     if (r.code === '40004' && r.sub_code === 'ACQ.TRADE_NOT_EXIST') return { status: 'failed', code: 'ACQ.TRADE_NOT_EXIST', message: describe(r) };
     return { status: 'unknown', code: String(r.sub_code ?? r.code ?? 'NO_CODE'), message: describe(r) };

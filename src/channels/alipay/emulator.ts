@@ -1,41 +1,37 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import Database from 'better-sqlite3';
-import { createPublicKey, generateKeyPairSync, randomInt, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import { post } from '../http.ts';
 import { alipayTimestamp, fen } from './adapter.ts';
 import { notifyContent, responseKey, rsa2Sign, signedResponse, toPem, verifyRequest } from './signing.ts';
 import { EmulatorDb } from '../emulator-db.ts';
+import { FaultBook, faultRoutes, type Faults } from '../emulator-faults.ts';
 import { toDecimalString } from '../../core/money.ts';
+import { buildBillZip, type BillEntry } from './bill-writer.ts';
+import { cashierLang, cashierPage, outcomePage } from './cashier-page.ts';
 
 /**
  * Alipay's side of face-to-face payment, for tests and demos: the OpenAPI 2.0 gateway at POST
  * /gateway.do (parameters from the query string and the form body, merged as the real one does), RSA2
  * checks of our requests with the app's public key, responses signed with the emulator's own "Alipay"
  * key exactly as Alipay does, its own books (trades + append-only charges) in SQLite, signed
- * form-encoded async notifications with retries, and fault injection. See NOTES.md.
+ * form-encoded async notifications with retries, the daily bill zip, a cashier page for scanned codes,
+ * and the shared fault vocabulary (per app_id). See NOTES.md.
  *
  * Payment codes (auth_code: 25–30 then digits, 16–24 long); the last two digits choose the customer:
- *   00 pay at once · 01 ACQ.BUYER_BALANCE_NOT_ENOUGH · 02 10003 then paid after userPayingMs
+ *   00 pay at once · 01 ACQ.BUYER_BALANCE_NOT_ENOUGH · 02 10003 for userPayingMs, then userPayingThen
  *   03 10003 forever (cancel → action=close) · 04 charged, answer lost as ACQ.SYSTEM_ERROR
  *   05 ACQ.SYSTEM_ERROR, nothing charged · 06 ACQ.PAYMENT_AUTH_CODE_INVALID
  *   07 10003 forever, and the first cancel answers retry_flag=Y
  */
 export const ALIPAY_AUTH_CODE = /^(2[5-9]|30)\d{14,22}$/;
 
-export interface AlipayFaults {
-  latencyMs: number;
-  /** Fraction of calls answered 20000 / ACQ.SYSTEM_ERROR before doing anything. */
-  errorRate: number;
-  /** Fraction of calls processed and then answered with a 502: the caller never learns the result. */
-  lostReplyRate: number;
-  /** How long a "02" code stays in 10003 (USER_PAYING). */
-  userPayingMs: number;
-  /** Sign responses and notifications with a key that is not the published Alipay key. */
-  badSignature: boolean;
-  duplicateNotify: boolean;
-}
-
-const DEFAULT_FAULTS: AlipayFaults = { latencyMs: 0, errorRate: 0, lostReplyRate: 0, userPayingMs: 3000, badSignature: false, duplicateNotify: false };
+/** The answer of `unknownResultNext`: a code in no Alipay table, so a client can only ask again. */
+const UNDOCUMENTED = { code: '40010', msg: 'Unknown Result', sub_code: 'isp.undocumented-result', sub_msg: '未知结果' } as const;
+/** How many calls and notifications the emulator remembers for tests: a long `saoma serve` run must not grow without end. */
+const LOG_LIMIT = 10_000;
+/** Alipay's seller PID for the emulator's merchant (bill account, notification seller_id). */
+const SELLER_PID = '2088102177296610';
 /** Compressed form of Alipay's 4m/10m/10m/1h/2h/6h/15h notify schedule (seconds). */
 const NOTIFY_RETRY_S = [0, 1, 3, 10, 30, 60];
 
@@ -44,7 +40,7 @@ type Status = 'PRECREATED' | 'PRECREATED_CLOSED' | 'WAIT_BUYER_PAY' | 'TRADE_SUC
 interface TradeRow {
   app_id: string; out_trade_no: string; trade_no: string; amount: number; status: Status; subject: string;
   auth_code: string | null; qr_code: string | null; notify_url: string | null; expires_at: string | null; pay_until: string | null;
-  refunded: number; cancel_retry: number; created_at: string;
+  refunded: number; cancel_retry: number; created_at: string; then_status: string | null; qr_token: string | null;
 }
 
 export interface AlipayKeys {
@@ -60,7 +56,11 @@ export interface AlipayKeys {
 export interface AlipayEmulatorOptions {
   dbPath: string;
   keys?: Partial<AlipayKeys>;
-  faults?: Partial<AlipayFaults>;
+  faults?: Partial<Faults>;
+  /** Where the emulator is mounted; with it, precreate hands out `${publicUrl}/cashier/<token>`. */
+  publicUrl?: string;
+  /** The merchant name the cashier page shows for the default app. */
+  merchantName?: string;
 }
 
 type Reply = Record<string, unknown>;
@@ -85,12 +85,19 @@ export class AlipayEmulator {
   readonly db: Database.Database;
   private readonly books: EmulatorDb;
   readonly keys: AlipayKeys;
-  faults: AlipayFaults;
+  /** Faults for every app, or for one app_id (`faults.set({...}, appId)`). */
+  readonly faults: FaultBook;
+  readonly publicUrl: string | undefined;
   /** Every notification delivery attempt and the merchant's reply (tests read it). */
-  readonly notifyLog: Array<{ outTradeNo: string; tradeStatus: string; attempt: number; reply: string | null }> = [];
-  private readonly apps = new Map<string, KeyObject>();
+  readonly notifyLog: Array<{ outTradeNo: string; tradeStatus: string; attempt: number; reply: string | null; notifyId: string; appId: string }> = [];
+  /** Every gateway call that got past the signature check, with what happened to it (tests read it). */
+  readonly calls: Array<{ appId: string; method: string; outTradeNo: string | undefined; fault: 'hang' | 'system_error' | 'lost_reply' | 'unknown_result' | null }> = [];
+  private readonly apps = new Map<string, { key: KeyObject; name: string }>();
   private readonly wrongKey = pair().priv;
   private timers = new Set<NodeJS.Timeout>();
+  private readonly hung = new Set<() => void>();
+  /** Bill files handed out by bill_download_url (fileId → zip); kept in memory like Alipay's short-lived links. */
+  private readonly bills = new Map<string, { name: string; zip: Uint8Array }>();
 
   constructor(opts: AlipayEmulatorOptions) {
     this.books = new EmulatorDb(opts.dbPath, `
@@ -98,23 +105,30 @@ export class AlipayEmulator {
         app_id TEXT NOT NULL, out_trade_no TEXT NOT NULL, trade_no TEXT NOT NULL, amount INTEGER NOT NULL, status TEXT NOT NULL,
         subject TEXT NOT NULL, auth_code TEXT, qr_code TEXT UNIQUE, notify_url TEXT, expires_at TEXT, pay_until TEXT,
         refunded INTEGER NOT NULL DEFAULT 0, cancel_retry INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
-        PRIMARY KEY (app_id, out_trade_no));
+        then_status TEXT, qr_token TEXT UNIQUE, PRIMARY KEY (app_id, out_trade_no));
       CREATE TABLE IF NOT EXISTS charges (
         id INTEGER PRIMARY KEY AUTOINCREMENT, app_id TEXT NOT NULL, out_trade_no TEXT NOT NULL,
         kind TEXT NOT NULL, amount INTEGER NOT NULL, ref TEXT, at TEXT NOT NULL);
       CREATE UNIQUE INDEX IF NOT EXISTS charges_refund ON charges (app_id, out_trade_no, kind, ref) WHERE ref IS NOT NULL;
+      CREATE TRIGGER IF NOT EXISTS charges_append_only_u BEFORE UPDATE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
+      CREATE TRIGGER IF NOT EXISTS charges_append_only_d BEFORE DELETE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
     `);
     this.db = this.books.db;
+    // Books written by an earlier version lack the columns added since.
+    const cols = new Set((this.db.prepare('PRAGMA table_info(trades)').all() as Array<{ name: string }>).map((c) => c.name));
+    if (!cols.has('then_status')) this.db.exec('ALTER TABLE trades ADD COLUMN then_status TEXT');
+    if (!cols.has('qr_token')) this.db.exec('ALTER TABLE trades ADD COLUMN qr_token TEXT; CREATE UNIQUE INDEX IF NOT EXISTS trades_qr_token ON trades (qr_token)');
     const app = opts.keys?.appPrivateKey && opts.keys.appPublicKey ? { priv: opts.keys.appPrivateKey, pub: opts.keys.appPublicKey } : pair();
     const ali = opts.keys?.alipayPrivateKey && opts.keys.alipayPublicKey ? { priv: opts.keys.alipayPrivateKey, pub: opts.keys.alipayPublicKey } : pair();
     this.keys = { appId: opts.keys?.appId ?? '2021000100000001', appPrivateKey: app.priv, appPublicKey: app.pub, alipayPrivateKey: ali.priv, alipayPublicKey: ali.pub };
-    this.registerApp(this.keys.appId, this.keys.appPublicKey);
-    this.faults = { ...DEFAULT_FAULTS, ...opts.faults };
+    this.registerApp(this.keys.appId, this.keys.appPublicKey, opts.merchantName);
+    this.faults = new FaultBook(opts.faults);
+    this.publicUrl = opts.publicUrl?.replace(/\/$/, '');
   }
 
   /** Another merchant app, identified by its RSA2 public key (as uploaded to Alipay's console). */
-  registerApp(appId: string, publicKey: string): void {
-    this.apps.set(appId, createPublicKey(toPem(publicKey, 'PUBLIC KEY')));
+  registerApp(appId: string, publicKey: string, name?: string): void {
+    this.apps.set(appId, { key: createPublicKey(toPem(publicKey, 'PUBLIC KEY')), name: name ?? `Saoma Demo Store (${appId})` });
   }
 
   private stmt(text: string): Database.Statement {
@@ -122,10 +136,22 @@ export class AlipayEmulator {
   }
 
 
+  /** Lets every hung request go (unanswered), so a server can shut down. */
+  releaseHung(): void {
+    for (const wake of this.hung) wake();
+  }
+
   close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.releaseHung();
     this.books.close();
+  }
+
+  private later(ms: number, fn: () => void | Promise<void>): void {
+    const t = setTimeout(() => { this.timers.delete(t); void fn(); }, ms);
+    t.unref();
+    this.timers.add(t);
   }
 
   trade(appId: string, outTradeNo: string): TradeRow | undefined {
@@ -142,7 +168,13 @@ export class AlipayEmulator {
   /** Time passing: a confirming customer finishes paying; an unpaid trade past its time_expire closes. */
   private settle(row: TradeRow): TradeRow {
     if (row.status === 'WAIT_BUYER_PAY' && row.pay_until && Date.parse(row.pay_until) <= Date.now()) {
-      this.markPaid(row);
+      if (row.then_status === 'TRADE_CLOSED') {
+        // The customer turned the payment down in the app: Alipay closes the trade and says so.
+        const r = this.stmt(`UPDATE trades SET status = 'TRADE_CLOSED', pay_until = NULL WHERE app_id = ? AND out_trade_no = ? AND status = 'WAIT_BUYER_PAY'`).run(row.app_id, row.out_trade_no);
+        if (r.changes === 1 && row.notify_url) this.notify(this.raw(row));
+      } else {
+        this.markPaid(row);
+      }
       return this.raw(row);
     }
     if ((row.status === 'WAIT_BUYER_PAY' || row.status === 'PRECREATED') && row.expires_at && Date.parse(row.expires_at) <= Date.now()) {
@@ -168,8 +200,8 @@ export class AlipayEmulator {
   }
 
   private insert(row: TradeRow): void {
-    this.stmt(`INSERT INTO trades (app_id, out_trade_no, trade_no, amount, status, subject, auth_code, qr_code, notify_url, expires_at, pay_until, refunded, cancel_retry, created_at)
-      VALUES (@app_id, @out_trade_no, @trade_no, @amount, @status, @subject, @auth_code, @qr_code, @notify_url, @expires_at, @pay_until, @refunded, @cancel_retry, @created_at)`).run(row);
+    this.stmt(`INSERT INTO trades (app_id, out_trade_no, trade_no, amount, status, subject, auth_code, qr_code, notify_url, expires_at, pay_until, refunded, cancel_retry, created_at, then_status, qr_token)
+      VALUES (@app_id, @out_trade_no, @trade_no, @amount, @status, @subject, @auth_code, @qr_code, @notify_url, @expires_at, @pay_until, @refunded, @cancel_retry, @created_at, @then_status, @qr_token)`).run(row);
   }
 
   private newTradeNo(): string {
@@ -177,47 +209,63 @@ export class AlipayEmulator {
     return `${d}22001${String(randomInt(0, 1e9)).padStart(9, '0')}${String(randomInt(0, 1e6)).padStart(6, '0')}`;
   }
 
-  private signKey(): string {
-    return this.faults.badSignature ? this.wrongKey : this.keys.alipayPrivateKey;
+  /** The key this app's answers and notifications are signed with: Alipay's, unless the fault says otherwise. */
+  private signKey(appId: string | undefined): string {
+    return this.faults.for(appId).badSignature ? this.wrongKey : this.keys.alipayPrivateKey;
   }
 
-  /** The signed async notification, form-encoded, retried until the merchant answers exactly `success`. */
-  private notify(row: TradeRow, attempt = 0): void {
-    const t = setTimeout(async () => {
-      this.timers.delete(t);
-      const now = alipayTimestamp();
-      const params: Record<string, string> = {
-        notify_time: now, notify_type: 'trade_status_sync', notify_id: `${row.trade_no}${row.status}${row.refunded}`,
-        app_id: row.app_id, auth_app_id: row.app_id, charset: 'utf-8', version: '1.0', sign_type: 'RSA2',
-        trade_no: row.trade_no, out_trade_no: row.out_trade_no, buyer_id: '2088102177846880', buyer_logon_id: '159****5620',
-        seller_id: '2088102177296610', trade_status: row.status, total_amount: toDecimal(row.amount), receipt_amount: toDecimal(row.amount),
-        invoice_amount: toDecimal(row.amount), buyer_pay_amount: toDecimal(row.amount), point_amount: '0.00', subject: row.subject,
-        gmt_create: alipayTimestamp(new Date(row.created_at)), gmt_payment: now,
-        fund_bill_list: JSON.stringify([{ amount: toDecimal(row.amount), fundChannel: 'ALIPAYACCOUNT' }]),
-      };
-      if (row.refunded > 0) params.refund_fee = toDecimal(row.refunded);
-      params.sign = rsa2Sign(notifyContent(params), this.signKey());
+  /** The form fields of the notification for a trade in `status`, signed as it is sent. */
+  notificationParams(row: TradeRow, status: string = row.status): Record<string, string> {
+    const now = alipayTimestamp();
+    const params: Record<string, string> = {
+      notify_time: now, notify_type: 'trade_status_sync', notify_id: `${row.trade_no}${status}${row.refunded}`,
+      app_id: row.app_id, auth_app_id: row.app_id, charset: 'utf-8', version: '1.0', sign_type: 'RSA2',
+      trade_no: row.trade_no, out_trade_no: row.out_trade_no, buyer_id: '2088102177846880', buyer_logon_id: '159****5620',
+      seller_id: SELLER_PID, trade_status: status, total_amount: toDecimal(row.amount), subject: row.subject,
+      gmt_create: alipayTimestamp(new Date(row.created_at)),
+    };
+    if (status === 'TRADE_SUCCESS' || row.refunded > 0) {
+      Object.assign(params, {
+        receipt_amount: toDecimal(row.amount), invoice_amount: toDecimal(row.amount), buyer_pay_amount: toDecimal(row.amount), point_amount: '0.00',
+        gmt_payment: now, fund_bill_list: JSON.stringify([{ amount: toDecimal(row.amount), fundChannel: 'ALIPAYACCOUNT' }]),
+      });
+    }
+    if (status === 'TRADE_CLOSED') params.gmt_close = now;
+    if (row.refunded > 0) params.refund_fee = toDecimal(row.refunded);
+    params.sign = rsa2Sign(notifyContent(params), this.signKey(row.app_id));
+    return params;
+  }
+
+  /**
+   * The signed async notification, form-encoded, retried until the merchant answers exactly `success`.
+   * Faults: sent twice (duplicateNotify); after a TRADE_SUCCESS, a stale WAIT_BUYER_PAY one (outOfOrderNotify).
+   */
+  private notify(row: TradeRow, attempt = 0, status: string = row.status): void {
+    this.later((NOTIFY_RETRY_S[attempt] ?? 0) * 1000, async () => {
+      const f = this.faults.for(row.app_id);
+      const params = this.notificationParams(row, status);
       const body = new URLSearchParams(params).toString();
       let acked = false;
-      for (let i = 0; i < (this.faults.duplicateNotify ? 2 : 1); i++) {
+      for (let i = 0; i < (f.duplicateNotify ? 2 : 1); i++) {
         let reply: string | null = null;
         try {
           const res = await post(row.notify_url!, { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body, 5000);
           reply = res.text;
-          acked ||= res.text === 'success';
+          acked ||= res.status === 200 && res.text === 'success';
         } catch {
           // the merchant was unreachable: retried below
         }
-        this.notifyLog.push({ outTradeNo: row.out_trade_no, tradeStatus: row.status, attempt, reply });
+        this.notifyLog.push({ outTradeNo: row.out_trade_no, tradeStatus: status, attempt, reply, notifyId: params.notify_id!, appId: row.app_id });
+        if (this.notifyLog.length > LOG_LIMIT) this.notifyLog.shift();
       }
-      if (!acked && attempt + 1 < NOTIFY_RETRY_S.length) this.notify(row, attempt + 1);
-    }, (NOTIFY_RETRY_S[attempt] ?? 0) * 1000);
-    t.unref();
-    this.timers.add(t);
+      if (acked && attempt === 0 && status === 'TRADE_SUCCESS' && f.outOfOrderNotify) this.notify(row, 0, 'WAIT_BUYER_PAY');
+      if (!acked && attempt + 1 < NOTIFY_RETRY_S.length) this.notify(row, attempt + 1, status);
+    });
   }
 
   /** One verified OpenAPI call: the `<method>_response` object. */
-  handle(method: string, appId: string, b: Record<string, unknown>, common: Record<string, string>): Reply {
+  handle(method: string, appId: string, b: Record<string, unknown>, common: Record<string, string>, ownUrl = this.publicUrl ?? ''): Reply {
+    if (method === 'alipay.data.dataservice.bill.downloadurl.query') return this.billUrl(appId, b, ownUrl);
     const outTradeNo = typeof b.out_trade_no === 'string' ? b.out_trade_no : '';
     if (!outTradeNo) return { code: '40001', msg: 'Missing Required Arguments', sub_code: 'isv.missing-out-trade-no', sub_msg: 'out_trade_no is required' };
     const existing = this.trade(appId, outTradeNo);
@@ -238,11 +286,13 @@ export class AlipayEmulator {
           return ok({ out_trade_no: outTradeNo, qr_code: existing.qr_code });
         }
         const expires = parseAlipayTime(b.time_expire);
+        const token = randomBytes(12).toString('hex');
         const row: TradeRow = {
           app_id: appId, out_trade_no: outTradeNo, trade_no: this.newTradeNo(), amount, status: 'PRECREATED', subject: b.subject,
-          auth_code: null, qr_code: `https://qr.alipay.com/bax0${randomInt(0, 1e9).toString(36)}${Date.now().toString(36)}${randomInt(0, 1e9).toString(36)}`,
+          // A browser-openable cashier when mounted somewhere public; otherwise Alipay's own form.
+          auth_code: null, qr_code: this.publicUrl ? `${this.publicUrl}/cashier/${token}` : `https://qr.alipay.com/bax0${token}`,
           notify_url: common.notify_url ?? null, expires_at: new Date(expires ?? Date.now() + 2 * 3600_000).toISOString(),
-          pay_until: null, refunded: 0, cancel_retry: 0, created_at: now,
+          pay_until: null, refunded: 0, cancel_retry: 0, created_at: now, then_status: null, qr_token: token,
         };
         this.insert(row);
         return ok({ out_trade_no: outTradeNo, qr_code: row.qr_code });
@@ -260,21 +310,22 @@ export class AlipayEmulator {
         const code = typeof b.auth_code === 'string' ? b.auth_code : '';
         if (!ALIPAY_AUTH_CODE.test(code)) return biz('ACQ.PAYMENT_AUTH_CODE_INVALID', '支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款');
         const behaviour = code.slice(-2);
+        const faults = this.faults.for(appId);
         if (behaviour === '01') return biz('ACQ.BUYER_BALANCE_NOT_ENOUGH', '买家余额不足');
         if (behaviour === '05') return biz('ACQ.SYSTEM_ERROR', '系统错误');
         if (behaviour === '06') return biz('ACQ.PAYMENT_AUTH_CODE_INVALID', '支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款');
         const row: TradeRow = {
           app_id: appId, out_trade_no: outTradeNo, trade_no: this.newTradeNo(), amount, status: 'WAIT_BUYER_PAY', subject: b.subject,
           auth_code: code, qr_code: null, notify_url: common.notify_url ?? null, expires_at: null,
-          pay_until: behaviour === '02' ? new Date(Date.now() + this.faults.userPayingMs).toISOString() : null,
+          pay_until: behaviour === '02' ? new Date(Date.now() + faults.userPayingMs).toISOString() : null,
           refunded: 0, cancel_retry: behaviour === '07' ? 1 : 0, created_at: now,
+          then_status: behaviour === '02' && faults.userPayingThen === 'declined' ? 'TRADE_CLOSED' : null, qr_token: null,
         };
         this.insert(row);
         if (behaviour === '02' || behaviour === '03' || behaviour === '07') {
           if (behaviour === '02') {
-            const t = setTimeout(() => { this.timers.delete(t); try { this.trade(appId, outTradeNo); } catch { /* closed */ } }, this.faults.userPayingMs + 5);
-            t.unref();
-            this.timers.add(t);
+            // The customer finishes confirming whether or not anyone asks, so the notification goes out on time.
+            this.later(faults.userPayingMs + 5, () => { try { this.trade(appId, outTradeNo); } catch { /* emulator closed */ } });
           }
           return { code: '10003', msg: 'order success pay inprocess', ...base(row), total_amount: toDecimal(amount) };
         }
@@ -311,6 +362,7 @@ export class AlipayEmulator {
           this.insert({
             app_id: appId, out_trade_no: outTradeNo, trade_no: this.newTradeNo(), amount: 0, status: 'TRADE_CLOSED', subject: '',
             auth_code: null, qr_code: null, notify_url: null, expires_at: null, pay_until: null, refunded: 0, cancel_retry: 0, created_at: now,
+            then_status: null, qr_token: null,
           });
           return ok({ out_trade_no: outTradeNo, retry_flag: 'N' });
         }
@@ -359,32 +411,75 @@ export class AlipayEmulator {
     }
   }
 
-  /** The customer scans a dynamic QR with the Alipay app and pays (or declines). */
+  /**
+   * `alipay.data.dataservice.bill.downloadurl.query`: the day's trade bill (GMT+8 date), built now and
+   * served once from a short link. Today's bill is given as it stands (Alipay itself waits for the day to
+   * end; the emulator does not, so tests need not wait a day). Future days have no bill.
+   */
+  private billUrl(appId: string, b: Record<string, unknown>, base: string): Reply {
+    if (b.bill_type !== 'trade') return biz('isv.invalid-bill-type', 'bill_type 仅支持 trade');
+    const date = typeof b.bill_date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(b.bill_date) ? b.bill_date : null;
+    if (!date) return biz('isv.invalid-bill-date', 'bill_date 格式应为 yyyy-MM-dd');
+    if (date > alipayTimestamp().slice(0, 10)) return biz('isp.bill_not_exist', '账单不存在');
+    const file = buildBillZip({ pid: SELLER_PID, date, entries: this.billEntries(appId, date), anomaly: this.faults.for(appId).billAnomaly });
+    const fileId = randomBytes(16).toString('hex');
+    this.bills.set(fileId, file);
+    this.later(10 * 60_000, () => { this.bills.delete(fileId); });
+    const q = new URLSearchParams({ bizType: 'trade', userId: SELLER_PID, fileType: 'csv.zip', bizDates: date.replace(/-/g, ''), downloadFileName: file.name, fileId });
+    return ok({ bill_download_url: `${base}/downloadBillFile.resource?${q.toString()}` });
+  }
+
+  /** The money that moved for one app on one GMT+8 day, from the append-only charges. */
+  private billEntries(appId: string, date: string): BillEntry[] {
+    const start = new Date(Date.parse(`${date}T00:00:00+08:00`)).toISOString();
+    const end = new Date(Date.parse(`${date}T00:00:00+08:00`) + 86_400_000).toISOString();
+    const rows = this.stmt(`SELECT c.kind, c.amount, c.ref, c.at, c.out_trade_no, t.trade_no, t.subject, t.created_at, t.amount AS total
+      FROM charges c JOIN trades t ON t.app_id = c.app_id AND t.out_trade_no = c.out_trade_no
+      WHERE c.app_id = ? AND c.at >= ? AND c.at < ? ORDER BY c.id`).all(appId, start, end) as Array<{ kind: string; amount: number; ref: string | null; at: string; out_trade_no: string; trade_no: string; subject: string; created_at: string; total: number }>;
+    return rows.map((r) => ({
+      kind: r.kind === 'charge' ? 'trade' as const : 'refund' as const, tradeNo: r.trade_no, outTradeNo: r.out_trade_no, subject: r.subject,
+      createdAt: r.created_at, doneAt: r.at, total: r.total, amount: r.amount,
+      // A cancel's refund has no request number of ours; Alipay lists it under the trade's own number.
+      ...(r.kind === 'charge' ? {} : { requestNo: r.ref ?? r.out_trade_no }),
+    }));
+  }
+
+  /** The customer opens a scanned dynamic QR in the app: the trade now exists at Alipay (WAIT_BUYER_PAY). */
+  private open(qrCode: string): TradeRow | undefined {
+    const found = this.stmt('SELECT * FROM trades WHERE qr_code = ? OR qr_token = ?').get(qrCode, qrCode) as TradeRow | undefined;
+    if (!found) return undefined;
+    const row = this.settle(found);
+    if (row.status !== 'PRECREATED') return row;
+    this.stmt(`UPDATE trades SET status = 'WAIT_BUYER_PAY', created_at = ? WHERE app_id = ? AND out_trade_no = ? AND status = 'PRECREATED'`).run(new Date().toISOString(), row.app_id, row.out_trade_no);
+    return this.raw(row);
+  }
+
+  /** The customer scans a dynamic QR (its URL or cashier token) with the Alipay app and pays (or declines). */
   scan(qrCode: string, action: 'pay' | 'decline' = 'pay'): Reply {
-    const found = this.stmt('SELECT * FROM trades WHERE qr_code = ?').get(qrCode) as TradeRow | undefined;
-    if (!found) return { code: 'QR_NOT_FOUND', msg: 'not an emulator QR code' };
-    let row = this.settle(found);
-    if (row.status === 'PRECREATED') {
-      // The scan creates the trade at Alipay (WAIT_BUYER_PAY).
-      this.stmt(`UPDATE trades SET status = 'WAIT_BUYER_PAY', created_at = ? WHERE app_id = ? AND out_trade_no = ? AND status = 'PRECREATED'`).run(new Date().toISOString(), row.app_id, row.out_trade_no);
-      row = this.raw(row);
-    }
+    const row = this.open(qrCode);
+    if (!row) return { code: 'QR_NOT_FOUND', msg: 'not an emulator QR code' };
     if (row.status !== 'WAIT_BUYER_PAY') return { code: 'TRADE_NOT_PAYABLE', msg: `trade is ${row.status}`, trade_status: row.status };
     if (action === 'decline') return { code: 'DECLINED', msg: 'customer left the cashier', trade_status: row.status };
     this.markPaid(row);
     return { code: '10000', out_trade_no: row.out_trade_no, trade_no: row.trade_no, trade_status: 'TRADE_SUCCESS', total_amount: toDecimal(row.amount) };
   }
 
-  /** Verify and answer one gateway request (params merged from query string and form body). */
-  gateway(params: Record<string, string>): { body: string; lost: boolean } {
+  /**
+   * Verify and answer one gateway request (params merged from query string and form body), through the
+   * faults in force for its app_id. `null`: no answer at all (hang).
+   */
+  async gateway(params: Record<string, string>, base = this.publicUrl ?? '', onGone?: (wake: () => void) => void): Promise<{ body: string; lost: boolean } | null> {
     const method = params.method ?? '';
+    const appId = params.app_id;
     const key = method ? responseKey(method) : 'error_response';
-    const answer = (inner: Reply) => signedResponse(method, inner, this.signKey(), key);
-    const appKey = this.apps.get(params.app_id ?? '');
+    const answer = (inner: Reply) => signedResponse(method, inner, this.signKey(appId), key);
+    const app = this.apps.get(appId ?? '');
+    const f = this.faults.for(appId);
+    if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
     if (!method) return { body: answer({ code: '40001', msg: 'Missing Required Arguments', sub_code: 'isv.missing-method', sub_msg: '缺少方法名参数' }), lost: false };
-    if (!appKey) return { body: answer({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-app-id', sub_msg: '无效的AppID参数' }), lost: false };
+    if (!app) return { body: answer({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-app-id', sub_msg: '无效的AppID参数' }), lost: false };
     if (params.sign_type !== 'RSA2') return { body: answer({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature-type', sub_msg: '无效的签名类型' }), lost: false };
-    if (!verifyRequest(params, appKey)) {
+    if (!verifyRequest(params, app.key)) {
       const { sign: _sign, ...rest } = params;
       const content = Object.keys(rest).filter((k) => rest[k] !== '').sort().map((k) => `${k}=${rest[k]}`).join('&');
       return { body: answer({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${content}` }), lost: false };
@@ -396,37 +491,98 @@ export class AlipayEmulator {
     } catch {
       return { body: answer({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-biz-content', sub_msg: 'biz_content 不是 JSON 对象' }), lost: false };
     }
-    if (Math.random() < this.faults.errorRate) return { body: answer({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' }), lost: false };
-    const inner = this.handle(method, params.app_id!, bizContent, params);
-    return { body: answer(inner), lost: Math.random() < this.faults.lostReplyRate };
+    const call = { appId: appId!, method, outTradeNo: typeof bizContent.out_trade_no === 'string' ? bizContent.out_trade_no : undefined, fault: null as (typeof this.calls)[number]['fault'] };
+    this.calls.push(call);
+    if (this.calls.length > LOG_LIMIT) this.calls.shift();
+    if (this.faults.take(appId, 'hangNext')) {
+      // Never answered and nothing done: wait until the caller gives up (or the emulator closes).
+      call.fault = 'hang';
+      await new Promise<void>((resolve) => {
+        const wake = () => { this.hung.delete(wake); clearTimeout(t); resolve(); };
+        const t = setTimeout(wake, 120_000);
+        t.unref();
+        this.hung.add(wake);
+        onGone?.(wake);
+      });
+      return null;
+    }
+    if (this.faults.take(appId, 'systemErrorNext')) {
+      call.fault = 'system_error';
+      return { body: answer({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' }), lost: false };
+    }
+    const inner = this.handle(method, appId!, bizContent, params, base);
+    if (this.faults.take(appId, 'lostReplyNext')) {
+      call.fault = 'lost_reply';
+      return { body: '', lost: true };
+    }
+    if (this.faults.take(appId, 'unknownResultNext')) {
+      call.fault = 'unknown_result';
+      return { body: answer({ ...UNDOCUMENTED, ...(call.outTradeNo ? { out_trade_no: call.outTradeNo } : {}) }), lost: false };
+    }
+    return { body: answer(inner), lost: false };
   }
 
+  /** Where this emulator is reachable, as seen by the request (its mount prefix included). */
+  private baseOf(request: FastifyRequest, route: string): string {
+    if (this.publicUrl) return this.publicUrl;
+    const path = request.url.split('?')[0]!;
+    const prefix = path.endsWith(route) ? path.slice(0, -route.length) : '';
+    return `${request.protocol}://${request.host}${prefix}`;
+  }
+
+  /**
+   * Every route, relative to the mount point. Register it in its own plugin scope
+   * (`app.register((scope) => emulator.routes(scope), { prefix })`): it keeps form bodies as text there.
+   */
   routes(app: FastifyInstance): void {
+    // Signatures are checked over the form as sent, so it is kept as text (in this plugin's scope only).
+    if (app.hasContentTypeParser('application/x-www-form-urlencoded')) app.removeContentTypeParser('application/x-www-form-urlencoded');
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-    if (app.hasContentTypeParser('application/json')) app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     app.post('/gateway.do', async (request, reply) => {
-      if (this.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, this.faults.latencyMs));
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries((request.query ?? {}) as Record<string, unknown>)) if (typeof v === 'string') params[k] = v;
       const ct = String(request.headers['content-type'] ?? '');
       if (ct.startsWith('application/x-www-form-urlencoded')) for (const [k, v] of new URLSearchParams(String(request.body ?? ''))) params[k] = v;
-      const { body, lost } = this.gateway(params);
-      if (lost) return reply.code(502).send('bad gateway');
-      return reply.header('content-type', 'application/json;charset=utf-8').send(body);
+      const out = await this.gateway(params, this.baseOf(request, '/gateway.do'), (wake) => request.raw.socket.once('close', wake));
+      if (!out) {
+        reply.raw.destroy();
+        return reply;
+      }
+      if (out.lost) return reply.code(502).send('bad gateway');
+      return reply.header('content-type', 'application/json;charset=utf-8').send(out.body);
+    });
+    app.get<{ Querystring: { fileId?: string } }>('/downloadBillFile.resource', async (request, reply) => {
+      const file = this.bills.get(String(request.query.fileId ?? ''));
+      if (!file) return reply.code(404).type('text/plain').send('file not found or expired');
+      return reply.header('content-type', 'application/octet-stream')
+        .header('content-disposition', `attachment; filename="bill.csv.zip"; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+        .send(Buffer.from(file.zip));
+    });
+    app.get<{ Params: { token: string }; Querystring: { lang?: string } }>('/cashier/:token', async (request, reply) => {
+      const lang = cashierLang(request.query.lang, request.headers['accept-language']);
+      const row = this.open(request.params.token);
+      reply.type('text/html; charset=utf-8');
+      if (!row) return reply.code(404).send(outcomePage(lang, 'not_found'));
+      if (row.status !== 'WAIT_BUYER_PAY') return outcomePage(lang, 'not_payable');
+      return cashierPage(lang, { amount: toDecimal(row.amount), merchant: this.apps.get(row.app_id)?.name ?? row.app_id, subject: row.subject });
+    });
+    app.post<{ Params: { token: string } }>('/cashier/:token', async (request, reply) => {
+      const form = new URLSearchParams(String(request.body ?? ''));
+      const lang = cashierLang(form.get('lang') ?? undefined, request.headers['accept-language']);
+      const action = form.get('action') === 'pay' ? 'pay' : 'decline';
+      const r = this.scan(request.params.token, action);
+      reply.type('text/html; charset=utf-8');
+      if (r.code === 'QR_NOT_FOUND') return reply.code(404).send(outcomePage(lang, 'not_found'));
+      if (r.code === 'TRADE_NOT_PAYABLE') return outcomePage(lang, 'not_payable');
+      return outcomePage(lang, r.code === '10000' ? 'paid' : 'declined', typeof r.total_amount === 'string' ? r.total_amount : undefined);
     });
     app.post('/scan', async (request, reply) => {
-      let b: { qr_code?: unknown; action?: unknown } = {};
-      try { b = JSON.parse(String(request.body ?? '{}')); } catch { /* answered below */ }
+      const b = (request.body && typeof request.body === 'object' ? request.body : {}) as { qr_code?: unknown; action?: unknown };
       if (typeof b.qr_code !== 'string') return reply.code(400).send({ code: 'INVALID', msg: 'qr_code is required' });
       return this.scan(b.qr_code, b.action === 'decline' ? 'decline' : 'pay');
     });
-    app.get('/faults', async () => this.faults);
-    app.put('/faults', async (request, reply) => {
-      try { this.faults = { ...this.faults, ...(JSON.parse(String(request.body ?? '{}')) as Partial<AlipayFaults>) }; } catch { return reply.code(400).send({ code: 'INVALID', msg: 'body must be JSON' }); }
-      return this.faults;
-    });
-    app.get('/charges', async () => this.chargeSummary());
+    faultRoutes(app, this.faults);
+    app.get('/emulator/charges', async () => this.chargeSummary());
   }
 }
 
@@ -436,5 +592,5 @@ export async function startAlipayEmulator(opts: AlipayEmulatorOptions & { port: 
   const app = Fastify();
   await app.register(async (scope) => emulator.routes(scope));
   const url = await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
-  return { url, emulator, keys: emulator.keys, app, async close() { await app.close(); emulator.close(); } };
+  return { url, emulator, keys: emulator.keys, app, async close() { emulator.releaseHung(); await app.close(); emulator.close(); } };
 }

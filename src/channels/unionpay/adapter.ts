@@ -1,0 +1,392 @@
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { SaomaError } from '../../core/errors.ts';
+import {
+  ChannelNotificationError,
+  type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type StatementLine, type TradeStatus,
+} from '../channel.ts';
+import { post, type HttpReply } from '../http.ts';
+import { readBill } from './bill.ts';
+import {
+  beijingTime, cancelOrderIdFor, OrderBook, orderIdFor, parseBeijingTime, refundOrderIdFor, type OrderKind, type OrderRecord,
+} from './orders.ts';
+import { certIdOf, formDecode, formEncode, parseReply, sign, trustAnchors, UNIONPAY_SIGNER, verifyReply, type Params, type TrustAnchors } from './sign.ts';
+
+export const UNIONPAY_GATEWAY = 'https://gateway.95516.com';
+export const UNIONPAY_FILE_URL = 'https://filedownload.95516.com/';
+
+export interface UnionpayAccount {
+  /** Default https://gateway.95516.com (test: https://gateway.test.95516.com); the emulator's URL in tests. */
+  baseUrl?: string;
+  /** File transfer (bill) endpoint; defaults to UnionPay's, or `${baseUrl}/filedownload` when baseUrl is set. */
+  fileUrl?: string;
+  merId: string;
+  /** The merchant signing certificate and its private key (PEM), from UnionPay's `acp_sign.pfx`. */
+  signCert: string;
+  signKey: string;
+  /** UnionPay's root and middle certificates (PEM): the chain that vouches for its response-signing cert. */
+  rootCert: string;
+  middleCert: string;
+  /** The owner named in UnionPay's signing certificate CN (`041@Z12@<owner>@…`). */
+  signer?: string;
+  /** Where UnionPay posts results of refunds and cancels (trades use the notifyUrl they are given). */
+  backUrl: string;
+  /** The txnTime book; null keeps it in memory (unit tests only: it must outlive the process). */
+  orderBookPath: string | null;
+  /** After a QR's payTimeout, how long before we call it closed (clock skew between us and UnionPay). */
+  qrCloseGraceMs?: number;
+  timeoutMs?: number;
+  timing?: Partial<ChannelTiming>;
+}
+
+type Reply =
+  | { ok: true; p: Params }
+  | { ok: false; code: 'UNREACHABLE' | 'BAD_SIGNATURE' | 'BAD_REPLY'; message: string };
+
+/** "Result unknown: query it" (ACP: 03 交易通讯超时, 04 交易状态未明, 05 交易已受理). */
+const IN_DOUBT = new Set(['03', '04', '05']);
+
+/**
+ * Codes after which the transaction definitely did not happen. ACP's rule is "00 success; 03/04/05
+ * query; anything else failed", but a code we have never seen is treated as unknown (query, then
+ * reverse), never as a failure we could let the customer walk away on. [U] list from the ACP 应答码 table.
+ */
+const DEFINITE_FAIL = new Set([
+  '01', '02', '06', '10', '11', '13', '14', '30', '31', '32', '33', '35', '36', '37', '38', '39', '40', '41', '42', '60', '61',
+  '62', '63', '64', '65', '66', '67', '68', '69', '70', '71', '72', '73', '74', '75', '77', '78', '79',
+]);
+
+const ACK_OK = { status: 200, contentType: 'text/plain', body: 'ok' };
+const ACK_REFUSED = { status: 400, contentType: 'text/plain', body: 'refused' };
+
+// One book per file for every merchant account in this process.
+const books = new Map<string, OrderBook>();
+function bookAt(path: string | null): OrderBook {
+  if (path === null) return new OrderBook(null);
+  let b = books.get(path);
+  if (!b) {
+    b = new OrderBook(path);
+    books.set(path, b);
+  }
+  return b;
+}
+
+/**
+ * UnionPay ACP 5.1.0 二维码支付: consume by the customer's payment code (01/06), the merchant's QR
+ * (01/07 → `qrCode`), query (00/00, judged by `origRespCode`), cancel (31/00), refund (04/00), the
+ * backUrl notification, and the bill by file transfer (76). Every reply must verify against the
+ * certificate it carries, and that certificate must chain to UnionPay's root; otherwise it is no answer.
+ */
+export class UnionpayChannel implements Channel {
+  readonly name = 'unionpay';
+  readonly timing: ChannelTiming;
+  private readonly a: UnionpayAccount;
+  private readonly base: string;
+  private readonly fileUrl: string;
+  private readonly key: KeyObject;
+  private readonly certId: string;
+  private readonly anchors: TrustAnchors;
+  private readonly book: OrderBook;
+
+  constructor(account: UnionpayAccount) {
+    if (!account.merId || !account.signCert || !account.signKey || !account.rootCert || !account.middleCert) {
+      throw new SaomaError('channel_unavailable', 'This merchant\'s unionpay account lacks credentials merId, signCert, signKey, rootCert and middleCert.');
+    }
+    this.a = account;
+    this.base = (account.baseUrl ?? UNIONPAY_GATEWAY).replace(/\/$/, '');
+    this.fileUrl = account.fileUrl ?? (account.baseUrl ? `${this.base}/filedownload` : UNIONPAY_FILE_URL);
+    try {
+      this.key = createPrivateKey(account.signKey);
+      this.certId = certIdOf(account.signCert);
+      const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' }).toString('base64');
+      // UnionPay checks our signature with the certificate registered under certId: a key from another .pfx would fail every call.
+      if (spki(createPublicKey(this.key)) !== spki(new X509Certificate(account.signCert).publicKey)) throw new Error('signKey is not the key of signCert');
+      this.anchors = trustAnchors(account.rootCert, account.middleCert, account.signer ?? UNIONPAY_SIGNER);
+    } catch (e) {
+      throw new SaomaError('channel_unavailable', `This merchant's unionpay certificates or key cannot be read: ${(e as Error).message}`);
+    }
+    this.book = bookAt(account.orderBookPath);
+    this.timing = { queryIntervalMs: 2000, payCodeGiveUpMs: 45_000, minReverseDelayMs: 0, ...account.timing };
+  }
+
+  private common(fields: Params): Params {
+    return {
+      version: '5.1.0', encoding: 'UTF-8', signMethod: '01', certId: this.certId, bizType: '000000', channelType: '08', accessType: '0',
+      merId: this.a.merId, ...fields,
+    };
+  }
+
+  /** One signed call; replies come back only when their signature and certificate check out. */
+  private async call(url: string, fields: Params): Promise<Reply> {
+    const params = this.common(fields);
+    params.signature = sign(params, this.key);
+    let res: HttpReply;
+    try {
+      res = await post(url, { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }, formEncode(params), this.a.timeoutMs ?? 10_000);
+    } catch (e) {
+      return { ok: false, code: 'UNREACHABLE', message: `unionpay unreachable: ${(e as Error).message}` };
+    }
+    if (res.status !== 200) return { ok: false, code: 'UNREACHABLE', message: `unionpay answered HTTP ${res.status}` };
+    const p = parseReply(res.text.trim());
+    if (!p.respCode) return { ok: false, code: 'BAD_REPLY', message: 'unionpay reply has no respCode' };
+    if (!verifyReply(p, this.anchors)) return { ok: false, code: 'BAD_SIGNATURE', message: 'unionpay reply signature or certificate does not verify' };
+    if ((p.merId !== undefined && p.merId !== this.a.merId) || (p.orderId !== undefined && fields.orderId !== undefined && p.orderId !== fields.orderId)) {
+      return { ok: false, code: 'BAD_REPLY', message: 'unionpay reply names another merchant or order' };
+    }
+    return { ok: true, p };
+  }
+
+  private record(kind: OrderKind, orderId: string, outTradeNo: string, amount: number, extra: Partial<OrderRecord> = {}): OrderRecord {
+    return this.book.remember({
+      merId: this.a.merId, orderId, kind, outTradeNo, outRefundNo: null, txnTime: beijingTime(new Date()), amount, queryId: null, payTimeout: null, ...extra,
+    });
+  }
+
+  private reserved(outTradeNo: string, orderId: string): Params {
+    // Echoed back in replies, notifications and the bill: how a hashed orderId is read back as our trade number.
+    return orderId === outTradeNo ? {} : { reqReserved: outTradeNo };
+  }
+
+  /** 00/00 for one of our transactions: what UnionPay says about it now. */
+  private async queryOrder(rec: OrderRecord): Promise<TradeStatus> {
+    const r = await this.call(`${this.base}/gateway/api/queryTrans.do`, { txnType: '00', txnSubType: '00', orderId: rec.orderId, txnTime: rec.txnTime });
+    if (!r.ok) return { status: 'unknown', code: r.code, message: r.message };
+    const p = r.p;
+    if (p.respCode === '34') return { status: 'not_found' };
+    if (p.respCode !== '00') return { status: 'unknown', code: p.respCode!, message: p.respMsg ?? 'query failed' };
+    const orig = p.origRespCode ?? '';
+    if (orig === '00') {
+      const amount = p.txnAmt ?? '';
+      if (!/^\d{1,13}$/.test(amount) || !p.queryId) return { status: 'unknown', code: 'BAD_PAID_REPLY', message: 'paid reply without queryId or integer txnAmt' };
+      this.book.setQueryId(this.a.merId, rec.orderId, p.queryId);
+      return { status: 'succeeded', channelTradeNo: p.queryId, amount: Number(amount) };
+    }
+    if (IN_DOUBT.has(orig)) return { status: 'waiting_customer', ...(p.queryId ? { channelTradeNo: p.queryId } : {}) };
+    if (DEFINITE_FAIL.has(orig)) return { status: 'failed', code: orig, message: p.origRespMsg ?? 'transaction failed' };
+    return { status: 'unknown', code: orig || 'NO_ORIG_RESP_CODE', message: p.origRespMsg ?? `unrecognised origRespCode ${orig}` };
+  }
+
+  async payWithCode(req: Parameters<Channel['payWithCode']>[0]): Promise<TradeStatus> {
+    if (req.amount.currency !== 'CNY') return { status: 'failed', code: 'UNSUPPORTED_CURRENCY', message: 'UnionPay ACP QR takes CNY only' };
+    const orderId = orderIdFor(req.outTradeNo);
+    const rec = this.record('consume', orderId, req.outTradeNo, req.amount.minor);
+    if (rec.kind !== 'consume' || rec.amount !== req.amount.minor) return { status: 'failed', code: 'ORDER_REUSED', message: 'this trade number was sent to UnionPay before with other details' };
+    const r = await this.call(`${this.base}/gateway/api/backTransReq.do`, {
+      txnType: '01', txnSubType: '06', orderId, txnTime: rec.txnTime, txnAmt: String(req.amount.minor), currencyCode: '156',
+      qrNo: req.authCode, backUrl: req.notifyUrl, ...this.reserved(req.outTradeNo, orderId),
+    });
+    if (!r.ok) return { status: 'unknown', code: r.code, message: r.message };
+    const code = r.p.respCode!;
+    if (code === '00' || code === '12') {
+      // 00 means accepted; the outcome is what a query (or the notification) says. 12: sent before.
+      if (r.p.queryId) this.book.setQueryId(this.a.merId, orderId, r.p.queryId);
+      const q = await this.queryOrder(rec);
+      if (q.status === 'succeeded' || q.status === 'failed') return q;
+      return { status: 'waiting_customer', ...(r.p.queryId ? { channelTradeNo: r.p.queryId } : {}) };
+    }
+    if (IN_DOUBT.has(code)) return { status: 'unknown', code, message: r.p.respMsg ?? 'result unknown; query' };
+    if (DEFINITE_FAIL.has(code)) return { status: 'failed', code, message: r.p.respMsg ?? 'declined' };
+    return { status: 'unknown', code, message: r.p.respMsg ?? `unrecognised respCode ${code}` };
+  }
+
+  async createDynamicQr(req: Parameters<Channel['createDynamicQr']>[0]) {
+    if (req.amount.currency !== 'CNY') return { status: 'failed' as const, code: 'UNSUPPORTED_CURRENCY', message: 'UnionPay ACP QR takes CNY only' };
+    const orderId = orderIdFor(req.outTradeNo);
+    const rec = this.record('qr', orderId, req.outTradeNo, req.amount.minor, { payTimeout: beijingTime(req.expiresAt) });
+    if (rec.kind !== 'qr' || rec.amount !== req.amount.minor) return { status: 'failed' as const, code: 'ORDER_REUSED', message: 'this trade number was sent to UnionPay before with other details' };
+    const r = await this.call(`${this.base}/gateway/api/backTransReq.do`, {
+      txnType: '01', txnSubType: '07', orderId, txnTime: rec.txnTime, txnAmt: String(req.amount.minor), currencyCode: '156',
+      backUrl: req.notifyUrl, payTimeout: rec.payTimeout!, ...this.reserved(req.outTradeNo, orderId),
+    });
+    if (!r.ok) return { status: 'unknown' as const, code: r.code, message: r.message };
+    const code = r.p.respCode!;
+    if (code === '00') {
+      if (r.p.qrCode && /^https?:\/\//.test(r.p.qrCode)) return { status: 'waiting_customer' as const, qrCode: r.p.qrCode };
+      return { status: 'unknown' as const, code: 'NO_QR_CODE', message: 'UnionPay accepted the order but sent no qrCode' };
+    }
+    if (DEFINITE_FAIL.has(code)) return { status: 'failed' as const, code, message: r.p.respMsg ?? 'refused' };
+    return { status: 'unknown' as const, code, message: r.p.respMsg ?? `unrecognised respCode ${code}` };
+  }
+
+  /** The one-code stand sends the UnionPay app to the merchant QR's own URL. */
+  async createInAppPayment(req: Parameters<NonNullable<Channel['createInAppPayment']>>[0]) {
+    const r = await this.createDynamicQr(req);
+    if (r.status === 'waiting_customer') return { status: 'waiting_customer' as const, pay: { kind: 'redirect' as const, url: r.qrCode } };
+    return r;
+  }
+
+  async query(req: { outTradeNo: string }): Promise<TradeStatus> {
+    const rec = this.book.get(this.a.merId, orderIdFor(req.outTradeNo));
+    // Written before every send: no record means UnionPay never heard of this trade from us.
+    if (!rec) return { status: 'not_found' };
+    const q = await this.queryOrder(rec);
+    if (rec.kind !== 'qr') return q;
+    return this.qrState(rec, q);
+  }
+
+  /**
+   * A merchant QR has no consume at UnionPay until someone pays it (query: 34), and no close API: it is
+   * waiting until its payTimeout (plus grace for clock skew), then closed for good.
+   */
+  private qrState(rec: OrderRecord, q: TradeStatus): TradeStatus {
+    if (q.status !== 'not_found' && q.status !== 'failed') return q;
+    const deadline = (parseBeijingTime(rec.payTimeout ?? undefined) ?? 0) + (this.a.qrCloseGraceMs ?? 60_000);
+    return Date.now() >= deadline ? { status: 'closed' } : { status: 'waiting_customer' };
+  }
+
+  async close(req: { outTradeNo: string }): Promise<TradeStatus> {
+    const rec = this.book.get(this.a.merId, orderIdFor(req.outTradeNo));
+    if (!rec) return { status: 'not_found' };
+    const q = await this.queryOrder(rec);
+    return rec.kind === 'qr' ? this.qrState(rec, q) : q;
+  }
+
+  async reverse(req: { outTradeNo: string }): Promise<ReverseResult> {
+    const rec = this.book.get(this.a.merId, orderIdFor(req.outTradeNo));
+    if (!rec) return { status: 'reversed' };
+    const cancelId = cancelOrderIdFor(req.outTradeNo);
+    const earlier = this.book.get(this.a.merId, cancelId);
+    if (earlier) {
+      const c = await this.queryOrder(earlier);
+      if (c.status === 'succeeded') return { status: 'reversed' };
+      if (c.status === 'failed') return { status: 'failed', code: c.code, message: `cancel refused: ${c.message}` };
+      if (c.status !== 'not_found') return { status: 'retry', message: 'the cancel is still in doubt at UnionPay' };
+    }
+    const q = await this.queryOrder(rec);
+    if (q.status === 'not_found' || q.status === 'failed' || q.status === 'closed' || q.status === 'reversed') return { status: 'reversed' };
+    if (q.status === 'unknown') return { status: 'retry', message: `cannot tell the trade's state: ${q.message}` };
+    const origQryId = q.channelTradeNo ?? rec.queryId;
+    if (!origQryId) return { status: 'retry', message: 'UnionPay has not given the trade a queryId yet' };
+    const c = this.record('cancel', cancelId, req.outTradeNo, rec.amount);
+    const r = await this.call(`${this.base}/gateway/api/backTransReq.do`, {
+      txnType: '31', txnSubType: '00', orderId: cancelId, txnTime: c.txnTime, txnAmt: String(rec.amount), currencyCode: '156',
+      origQryId, backUrl: this.a.backUrl, reqReserved: req.outTradeNo,
+    });
+    if (!r.ok) return { status: 'retry', message: r.message };
+    const code = r.p.respCode!;
+    if (code === '00' || code === '12') {
+      const done = await this.queryOrder(c);
+      return done.status === 'succeeded' ? { status: 'reversed' } : { status: 'retry', message: 'cancel accepted, not yet confirmed' };
+    }
+    if (DEFINITE_FAIL.has(code)) return { status: 'failed', code, message: r.p.respMsg ?? 'cancel refused' };
+    return { status: 'retry', message: r.p.respMsg ?? `cancel answered ${code}` };
+  }
+
+  async refund(req: Parameters<Channel['refund']>[0]): Promise<RefundStatus> {
+    const rec = this.book.get(this.a.merId, orderIdFor(req.outTradeNo));
+    if (!rec) return { status: 'failed', code: 'NO_ORIGINAL', message: 'this trade was never sent to UnionPay' };
+    let origQryId = rec.queryId;
+    if (!origQryId) {
+      const q = await this.queryOrder(rec);
+      if (q.status !== 'succeeded') return { status: 'unknown', code: 'ORIGINAL_NOT_CONFIRMED', message: `the original trade is ${q.status} at UnionPay` };
+      origQryId = q.channelTradeNo;
+    }
+    const rid = refundOrderIdFor(req.outRefundNo);
+    const rr = this.record('refund', rid, req.outTradeNo, req.amount.minor, { outRefundNo: req.outRefundNo });
+    if (rr.kind !== 'refund' || rr.amount !== req.amount.minor || rr.outTradeNo !== req.outTradeNo) {
+      return { status: 'failed', code: 'REFUND_REUSED', message: 'this refund number was sent to UnionPay before with other details' };
+    }
+    const r = await this.call(`${this.base}/gateway/api/backTransReq.do`, {
+      txnType: '04', txnSubType: '00', orderId: rid, txnTime: rr.txnTime, txnAmt: String(req.amount.minor), currencyCode: '156',
+      origQryId, backUrl: this.a.backUrl, reqReserved: req.outTradeNo,
+    });
+    if (!r.ok) return { status: 'unknown', code: r.code, message: r.message };
+    const code = r.p.respCode!;
+    if (code === '00' || code === '12') {
+      const q = await this.queryRefund(req);
+      return q.status === 'not_found' || q.status === 'unknown' ? { status: 'pending' } : q;
+    }
+    if (IN_DOUBT.has(code)) return { status: 'unknown', code, message: r.p.respMsg ?? 'refund result unknown' };
+    if (DEFINITE_FAIL.has(code)) return { status: 'failed', code, message: r.p.respMsg ?? 'refund refused' };
+    return { status: 'unknown', code, message: r.p.respMsg ?? `unrecognised respCode ${code}` };
+  }
+
+  async queryRefund(req: { outTradeNo: string; outRefundNo: string }): Promise<RefundStatus> {
+    const rr = this.book.get(this.a.merId, refundOrderIdFor(req.outRefundNo));
+    if (!rr) return { status: 'not_found' };
+    const q = await this.queryOrder(rr);
+    switch (q.status) {
+      case 'succeeded': return { status: 'succeeded', channelRefundNo: q.channelTradeNo };
+      case 'waiting_customer': return { status: 'pending' };
+      case 'not_found': return { status: 'not_found' };
+      case 'failed': return { status: 'failed', code: q.code, message: q.message };
+      case 'unknown': return { status: 'unknown', code: q.code, message: q.message };
+      default: return { status: 'unknown', code: q.status, message: `unexpected refund state ${q.status}` };
+    }
+  }
+
+  parseNotification(req: { headers: Record<string, string | string[] | undefined>; body: string }): Notification {
+    if (req.body.length > 100_000) throw new ChannelNotificationError('notification too large', ACK_REFUSED);
+    const n = formDecode(req.body);
+    if (!verifyReply(n, this.anchors)) throw new ChannelNotificationError('notification signature or certificate does not verify', ACK_REFUSED);
+    if (n.merId !== this.a.merId || !n.orderId || !n.respCode) throw new ChannelNotificationError('notification names another merchant or lacks fields', ACK_REFUSED);
+    if (n.txnType !== '01') {
+      // Refund and cancel results: genuine, but learnt by querying; acknowledge so UnionPay stops sending.
+      throw new ChannelNotificationError(`txnType ${String(n.txnType)} notification acknowledged, not a payment result`, ACK_OK);
+    }
+    const rec = this.book.get(this.a.merId, n.orderId);
+    const outTradeNo = rec?.outTradeNo ?? n.reqReserved ?? n.orderId;
+    let result: TradeStatus;
+    if (n.respCode === '00' && /^\d{1,13}$/.test(n.txnAmt ?? '') && n.queryId) {
+      result = { status: 'succeeded', channelTradeNo: n.queryId, amount: Number(n.txnAmt) };
+    } else {
+      // Anything but a clean success is a reason to ask, not an answer.
+      result = { status: 'unknown', code: n.respCode, message: n.respMsg ?? 'notification is not a success' };
+    }
+    return { notifyId: `${n.queryId ?? n.orderId}-${n.respCode}`, outTradeNo, result };
+  }
+
+  notificationAck(ok: boolean) {
+    return ok ? ACK_OK : ACK_REFUSED;
+  }
+
+  /** The day's bill (ACP file transfer, txnType 76), read into our terms. */
+  async statement(req: { date: string }): Promise<StatementLine[]> {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(req.date);
+    if (!m) throw new SaomaError('invalid_request', 'statement date must be YYYY-MM-DD');
+    const r = await this.call(this.fileUrl, { txnType: '76', txnSubType: '01', settleDate: `${m[2]}${m[3]}`, txnTime: beijingTime(new Date()), fileType: '00' });
+    if (!r.ok) throw new Error(`unionpay bill: ${r.message}`);
+    if (r.p.respCode !== '00' || !r.p.fileContent) throw new Error(`unionpay bill: ${r.p.respCode} ${r.p.respMsg ?? ''}`.trim());
+    const bill = readBill(r.p.fileContent);
+    return bill.lines.map((l) => {
+      const rec = this.book.get(this.a.merId, l.orderId);
+      const at = parseBeijingTime(l.txnTime);
+      const line: StatementLine = {
+        kind: l.txnType === '01' ? 'payment' : 'refund',
+        outTradeNo: rec?.outTradeNo ?? l.reqReserved ?? l.orderId,
+        channelTradeNo: l.txnType === '01' ? l.queryId : (l.origQryId ?? ''),
+        amount: l.amount,
+        fee: l.fee,
+        currency: l.currencyCode === '156' ? 'CNY' : l.currencyCode,
+        at: at === null ? l.txnTime : `${new Date(at + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`,
+      };
+      if (l.txnType !== '01') line.outRefundNo = rec?.outRefundNo ?? l.orderId;
+      return line;
+    });
+  }
+}
+
+/**
+ * A merchant's channel account as adapter options. Credentials: merId, signCert + signKey (PEM, from
+ * UnionPay's .pfx), rootCert + middleCert (PEM), optional signer, fileUrl. `qrCloseGraceMs` and
+ * `timeoutMs` are test-time knobs (production: 60 s after payTimeout before a QR counts as closed; 10 s
+ * per call).
+ */
+export function unionpayAccountFrom(
+  a: { merchantId: string; baseUrl: string | null; credentials: Record<string, string> },
+  config: { queryIntervalMs: number; payCodeGiveUpMs: number; publicUrl: string; dataDir: string },
+): UnionpayAccount {
+  const c = a.credentials;
+  const num = (v: string | undefined, fallback: number) => (v !== undefined && /^\d{1,7}$/.test(v) ? Number(v) : fallback);
+  return {
+    ...(a.baseUrl ? { baseUrl: a.baseUrl } : {}),
+    ...(c.fileUrl ? { fileUrl: c.fileUrl } : {}),
+    merId: c.merId ?? '', signCert: c.signCert ?? '', signKey: c.signKey ?? '', rootCert: c.rootCert ?? '', middleCert: c.middleCert ?? '',
+    ...(c.signer ? { signer: c.signer } : {}),
+    backUrl: `${config.publicUrl}/v1/channels/unionpay/notify/${a.merchantId}`,
+    orderBookPath: join(config.dataDir, 'unionpay-orders.db'),
+    qrCloseGraceMs: num(c.qrCloseGraceMs, 60_000),
+    timeoutMs: num(c.timeoutMs, 10_000),
+    timing: { queryIntervalMs: config.queryIntervalMs, payCodeGiveUpMs: config.payCodeGiveUpMs, minReverseDelayMs: 0 },
+  };
+}
