@@ -19,9 +19,13 @@ export interface Config {
    * and give the demo merchant accounts on them (SAOMA_SANDBOX_WALLETS, on except in tests).
    */
   walletEmulators: boolean;
+  /** Orders one device may start on one stand per minute (SAOMA_STAND_PAYS_PER_MINUTE). */
+  standPaysPerMinute: number;
   qrTtlMs: number;
-  payCodeGiveUpMs: number;
-  queryIntervalMs: number;
+  /** Overrides every wallet's own give-up time for payment codes (null: each wallet's default). */
+  payCodeGiveUpMs: number | null;
+  /** Overrides every wallet's own query interval (null: each wallet's default). */
+  queryIntervalMs: number | null;
   workerIntervalMs: number;
   logLevel: string;
   trustProxy: boolean;
@@ -88,9 +92,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sandboxUrl: overrides.sandboxUrl ?? env.SAOMA_SANDBOX_URL ?? null,
     sandboxKey: overrides.sandboxKey ?? env.SAOMA_SANDBOX_KEY ?? 'saoma-sandbox-key',
     walletEmulators: sandbox && (overrides.walletEmulators ?? bool(env, 'SAOMA_SANDBOX_WALLETS') ?? mode !== 'test'),
+    standPaysPerMinute: overrides.standPaysPerMinute ?? int(env, 'SAOMA_STAND_PAYS_PER_MINUTE', 20, 1),
     qrTtlMs: overrides.qrTtlMs ?? int(env, 'SAOMA_QR_TTL_SECONDS', 300, 10) * 1000,
-    payCodeGiveUpMs: overrides.payCodeGiveUpMs ?? int(env, 'SAOMA_PAYCODE_GIVEUP_SECONDS', 45, 1) * 1000,
-    queryIntervalMs: overrides.queryIntervalMs ?? int(env, 'SAOMA_QUERY_INTERVAL_MS', 2000, 50),
+    payCodeGiveUpMs: overrides.payCodeGiveUpMs !== undefined ? overrides.payCodeGiveUpMs : env.SAOMA_PAYCODE_GIVEUP_SECONDS ? int(env, 'SAOMA_PAYCODE_GIVEUP_SECONDS', 45, 1) * 1000 : null,
+    queryIntervalMs: overrides.queryIntervalMs !== undefined ? overrides.queryIntervalMs : env.SAOMA_QUERY_INTERVAL_MS ? int(env, 'SAOMA_QUERY_INTERVAL_MS', 2000, 50) : null,
     workerIntervalMs: overrides.workerIntervalMs ?? int(env, 'SAOMA_WORKER_INTERVAL_MS', 250, 10),
     logLevel: overrides.logLevel ?? env.SAOMA_LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'warn'),
     trustProxy: overrides.trustProxy ?? bool(env, 'SAOMA_TRUST_PROXY') ?? false,

@@ -37,6 +37,14 @@ export interface ChannelTiming {
   minReverseDelayMs: number;
 }
 
+/** The deployment's timing overrides (SAOMA_QUERY_INTERVAL_MS, SAOMA_PAYCODE_GIVEUP_SECONDS), only those set. */
+export function timingOverrides(config: { queryIntervalMs: number | null; payCodeGiveUpMs: number | null }): Partial<ChannelTiming> {
+  return {
+    ...(config.queryIntervalMs !== null ? { queryIntervalMs: config.queryIntervalMs } : {}),
+    ...(config.payCodeGiveUpMs !== null ? { payCodeGiveUpMs: config.payCodeGiveUpMs } : {}),
+  };
+}
+
 export interface Notification {
   /** Identifies the notification itself, for idempotent ingestion. */
   notifyId: string;
@@ -75,6 +83,27 @@ export interface StatementLine {
   at: string;
 }
 
+/**
+ * What the gateway knows of a trade whenever it speaks to the wallet about it. Some wallets name a trade
+ * by more than our trade number (UnionPay: `orderId` + the send time `txnTime`), so every call carries
+ * what the payment row holds and no adapter needs books of its own.
+ */
+export interface TradeRef {
+  outTradeNo: string;
+  /** When the payment was created: the send time of the first request for it. */
+  createdAt: Date;
+  /** Until when a customer-presented QR can be paid; null for payment codes. */
+  expiresAt: Date | null;
+  /** The wallet's trade number, once it told us. */
+  channelTradeNo: string | null;
+}
+
+/** A refund as the wallet is told about it: the trade it belongs to and the refund's own send time. */
+export interface RefundRef extends TradeRef {
+  outRefundNo: string;
+  requestedAt: Date;
+}
+
 export interface Channel {
   readonly name: string;
   readonly timing: ChannelTiming;
@@ -90,22 +119,22 @@ export interface Channel {
    * An order paid inside the wallet app (JSAPI). Wallets without one are paid on the stand by
    * redirecting to their dynamic QR's URL.
    */
-  createInAppPayment?(req: { outTradeNo: string; amount: Money; subject: string; expiresAt: Date; notifyUrl: string; payerId: string }): Promise<
+  createInAppPayment?(req: { outTradeNo: string; createdAt: Date; amount: Money; subject: string; expiresAt: Date; notifyUrl: string; payerId: string }): Promise<
     { status: 'waiting_customer'; pay: InAppPay } | Exclude<TradeStatus, { status: 'waiting_customer' }>
   >;
   /** The wallet's statement for one day (`YYYY-MM-DD`, the wallet's own time zone), parsed. */
   statement?(req: { date: string }): Promise<StatementLine[]>;
-  createDynamicQr(req: { outTradeNo: string; amount: Money; subject: string; expiresAt: Date; notifyUrl: string }): Promise<
+  createDynamicQr(req: { outTradeNo: string; createdAt: Date; amount: Money; subject: string; expiresAt: Date; notifyUrl: string }): Promise<
     { status: 'waiting_customer'; qrCode: string } | Exclude<TradeStatus, { status: 'waiting_customer' }>
   >;
-  payWithCode(req: { outTradeNo: string; amount: Money; subject: string; authCode: string; notifyUrl: string }): Promise<TradeStatus>;
-  query(req: { outTradeNo: string }): Promise<TradeStatus>;
+  payWithCode(req: { outTradeNo: string; createdAt: Date; amount: Money; subject: string; authCode: string; notifyUrl: string }): Promise<TradeStatus>;
+  query(req: TradeRef): Promise<TradeStatus>;
   /** Undo a payment-code trade whatever its state: close it if unpaid, refund it in full if paid. */
-  reverse(req: { outTradeNo: string }): Promise<ReverseResult>;
+  reverse(req: TradeRef): Promise<ReverseResult>;
   /** Close an unpaid dynamic-QR trade so a late scan cannot pay it. */
-  close(req: { outTradeNo: string }): Promise<TradeStatus>;
-  refund(req: { outTradeNo: string; outRefundNo: string; amount: Money; total: Money; reason: string | null }): Promise<RefundStatus>;
-  queryRefund(req: { outTradeNo: string; outRefundNo: string }): Promise<RefundStatus>;
+  close(req: TradeRef): Promise<TradeStatus>;
+  refund(req: RefundRef & { amount: Money; total: Money; reason: string | null }): Promise<RefundStatus>;
+  queryRefund(req: RefundRef): Promise<RefundStatus>;
   /**
    * Check a notification's signature and parse it. Throws ChannelNotificationError with the reply the
    * wallet expects when it is forged, stale or malformed.

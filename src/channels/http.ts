@@ -19,15 +19,15 @@ export interface ClientCertificate {
   key: string;
 }
 
-// One pool per certificate, so every call with the same certificate reuses its TLS sessions.
-const certAgents = new Map<string, Agent>();
-function agentFor(cert: ClientCertificate | undefined): Agent {
-  if (!cert) return agent;
-  const id = `${cert.cert}\n${cert.key}`;
-  let a = certAgents.get(id);
+// One pool per certificate (and trusted CA), so every call with the same ones reuses its TLS sessions.
+const tlsAgents = new Map<string, Agent>();
+function agentFor(cert: ClientCertificate | undefined, serverCa: string | undefined): Agent {
+  if (!cert && !serverCa) return agent;
+  const id = `${cert?.cert ?? ''}\n${cert?.key ?? ''}\n${serverCa ?? ''}`;
+  let a = tlsAgents.get(id);
   if (!a) {
-    a = new Agent({ keepAliveTimeout: 30_000, connections: 32, connect: { cert: cert.cert, key: cert.key } });
-    certAgents.set(id, a);
+    a = new Agent({ keepAliveTimeout: 30_000, connections: 32, connect: { ...(cert ? { cert: cert.cert, key: cert.key } : {}), ...(serverCa ? { ca: serverCa } : {}) } });
+    tlsAgents.set(id, a);
   }
   return a;
 }
@@ -35,6 +35,8 @@ function agentFor(cert: ClientCertificate | undefined): Agent {
 export interface RequestOptions {
   method?: 'GET' | 'POST';
   clientCertificate?: ClientCertificate;
+  /** Trust only this CA for the server's certificate (a private gateway, e.g. an emulator over HTTPS). */
+  serverCa?: string;
 }
 
 export async function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, opts: RequestOptions = {}): Promise<HttpReply> {
@@ -43,7 +45,7 @@ export async function post(url: string, headers: Record<string, string>, body: s
     method,
     headers,
     body: method === 'GET' ? undefined : body,
-    dispatcher: agentFor(opts.clientCertificate),
+    dispatcher: agentFor(opts.clientCertificate, opts.serverCa),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     signal: AbortSignal.timeout(timeoutMs),

@@ -23,7 +23,7 @@ const FACTORIES: Record<string, ChannelFactory> = {
     baseUrl: a.baseUrl ?? config.sandboxUrl ?? `${config.publicUrl}/sandbox/wallet`,
     mchId: a.credentials.mchId ?? a.merchantId,
     key: a.credentials.key ?? config.sandboxKey,
-    timing: { queryIntervalMs: config.queryIntervalMs, payCodeGiveUpMs: config.payCodeGiveUpMs },
+    timing: { queryIntervalMs: config.queryIntervalMs ?? 2000, payCodeGiveUpMs: config.payCodeGiveUpMs ?? 45_000 },
   }),
   alipay: (a, config) => new AlipayChannel(alipayAccountFrom(a, config)),
   wechat: (a, config) => new WechatChannel(wechatAccountFrom(a, config)),

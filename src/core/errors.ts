@@ -30,6 +30,7 @@ export const ERROR_STATUS = {
   channel_limit_exceeded: 409,
   channel_not_offered: 409,
   sandbox_disabled: 403,
+  rate_limited: 429,
   internal: 500,
 } as const;
 

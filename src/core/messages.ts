@@ -46,6 +46,7 @@ const zhHans: Catalog = {
   channel_limit_exceeded: () => '超过该支付渠道的限额。',
   channel_not_offered: () => '本门店未开通该支付方式，请选择其他方式或在后台开通。',
   sandbox_disabled: () => '本系统未开启沙箱钱包。',
+  rate_limited: () => '操作太频繁，请稍等一分钟再试。',
   internal: () => '系统出错，可使用相同的请求编号安全重试。',
 };
 
@@ -79,6 +80,7 @@ const zhHant: Catalog = {
   channel_limit_exceeded: () => '超過此支付通道的限額。',
   channel_not_offered: () => '本門市未開通此支付方式，請選擇其他方式或於後台開通。',
   sandbox_disabled: () => '本系統未開啟沙盒錢包。',
+  rate_limited: () => '操作太頻繁，請稍候一分鐘再試。',
   internal: () => '系統發生錯誤，可使用相同的請求編號安全重試。',
 };
 

@@ -8,7 +8,7 @@ import { checkTender, isSaleCovered } from '../core/sale.ts';
 import type { ChannelRegistry } from '../channels/registry.ts';
 import { startOfLocalDay } from '../core/time.ts';
 import { detectWallet, paycodeError, type PaycodeRule } from '../core/paycode.ts';
-import { ChannelNotificationError, type Channel, type InAppPay, type Notification, type NotificationReply, type RefundStatus, type TradeStatus } from '../channels/channel.ts';
+import { ChannelNotificationError, type Channel, type InAppPay, type Notification, type NotificationReply, type RefundRef, type RefundStatus, type TradeRef, type TradeStatus } from '../channels/channel.ts';
 import { isUniqueViolation, nowIso, type Store, type Tx } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { postJournal } from '../store/ledger-repo.ts';
@@ -251,10 +251,10 @@ export class PaymentService {
     const subject = input.description ?? 'Saoma';
     const notifyUrl = this.notifyUrl(channel.name, origin.merchantId);
     const result = input.method === 'in_app'
-      ? await safeCall(() => inAppOrder(channel, { outTradeNo: input.outTradeNo, amount, subject, expiresAt: expiresAt!, notifyUrl, payerId: input.payerId ?? '' }))
+      ? await safeCall(() => inAppOrder(channel, { outTradeNo: input.outTradeNo, createdAt: new Date(at), amount, subject, expiresAt: expiresAt!, notifyUrl, payerId: input.payerId ?? '' }))
       : input.method === 'dynamic_qr'
-      ? await safeCall(() => channel.createDynamicQr({ outTradeNo: input.outTradeNo, amount, subject, expiresAt: expiresAt!, notifyUrl: this.notifyUrl(channel.name, origin.merchantId) }))
-      : await safeCall(() => channel.payWithCode({ outTradeNo: input.outTradeNo, amount, subject, authCode: input.authCode!, notifyUrl: this.notifyUrl(channel.name, origin.merchantId) }));
+      ? await safeCall(() => channel.createDynamicQr({ outTradeNo: input.outTradeNo, createdAt: new Date(at), amount, subject, expiresAt: expiresAt!, notifyUrl: this.notifyUrl(channel.name, origin.merchantId) }))
+      : await safeCall(() => channel.payWithCode({ outTradeNo: input.outTradeNo, createdAt: new Date(at), amount, subject, authCode: input.authCode!, notifyUrl: this.notifyUrl(channel.name, origin.merchantId) }));
 
     const after = await this.applyResult(row.id, result, 'channel', channel, async (tx, p) => {
       await storeResponse(tx, scope, key, { status: 201, body: toPayment(p) });
@@ -350,7 +350,7 @@ export class PaymentService {
     }
     const channel = await this.channels.get(merchantId, p.channel);
     if (isCustomerPresented(p.method)) {
-      const r = await safeCall(() => channel.close({ outTradeNo: p.outTradeNo }));
+      const r = await safeCall(async () => channel.close(tradeRef(await this.load(id))));
       await this.applyResult(id, r.status === 'closed' || r.status === 'not_found' ? { status: 'closed' } : r, 'cancel', channel);
     } else {
       await this.reverse(id, channel, 'cancel');
@@ -360,7 +360,7 @@ export class PaymentService {
 
   private async reverse(id: string, channel: Channel, source: string): Promise<void> {
     const row = await this.load(id);
-    const r = await safeCall(() => channel.reverse({ outTradeNo: row.out_trade_no }));
+    const r = await safeCall(() => channel.reverse(tradeRef(row)));
     if (r.status === 'reversed') {
       await this.applyResult(id, { status: 'reversed' }, source, channel);
       return;
@@ -565,19 +565,19 @@ export class PaymentService {
 
     if (isCustomerPresented(p.method) && p.expires_at && Date.parse(p.expires_at) <= now) {
       // Expired: close at the wallet too. If the customer paid at the last second, the close says so.
-      const closed = await safeCall(() => channel.close({ outTradeNo: p.out_trade_no }));
+      const closed = await safeCall(() => channel.close(tradeRef(p)));
       if (closed.status === 'closed' || closed.status === 'not_found' || closed.status === 'reversed') {
         await this.applyResult(id, { status: 'closed' }, 'expiry', channel);
         return;
       }
-      const q = await safeCall(() => channel.query({ outTradeNo: p.out_trade_no }));
+      const q = await safeCall(() => channel.query(tradeRef(p)));
       await this.applyResult(id, q, 'expiry', channel);
       // Still not final (the close went unanswered): try again soon, not when the claim's lease runs out.
       await this.reschedule(id, channel.timing.queryIntervalMs);
       return;
     }
 
-    const q = await safeCall(() => channel.query({ outTradeNo: p.out_trade_no }));
+    const q = await safeCall(() => channel.query(tradeRef(p)));
     if (q.status !== 'waiting_customer' && q.status !== 'unknown' && q.status !== 'not_found') {
       await this.applyResult(id, q, 'poller', channel);
       return;
@@ -686,8 +686,9 @@ export class PaymentService {
     }
     if (p.channel === 'cash') return { status: 201, body: toRefund(row) };
     const channel = await this.channels.get(merchantId, p.channel);
+    const payment = await this.load(p.id);
     const result = await safeCall(() => channel.refund({
-      outTradeNo: p.outTradeNo, outRefundNo, amount, total: money(p.amount, p.currency), reason: input.reason ?? null,
+      ...tradeRef(payment), outRefundNo, requestedAt: new Date(row.created_at), amount, total: money(p.amount, p.currency), reason: input.reason ?? null,
     }));
     const after = await this.applyRefund(id, result, async (tx, r) => storeResponse(tx, scope, key, { status: 201, body: toRefund(r) }));
     return { status: 201, body: toRefund(after) };
@@ -750,14 +751,26 @@ export class PaymentService {
     if (isFinalRefund(r.state as RefundState)) return;
     const p = await this.load(r.payment_id);
     const channel = await this.channels.get(p.merchant_id, p.channel);
-    let result = await safeCall(() => channel.queryRefund({ outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no }));
+    let result = await safeCall(() => channel.queryRefund(refundRef(p, r)));
     if (result.status === 'not_found') {
       result = await safeCall(() => channel.refund({
-        outTradeNo: p.out_trade_no, outRefundNo: r.out_refund_no, amount: money(r.amount, r.currency), total: money(p.amount, p.currency), reason: r.reason,
+        ...refundRef(p, r), amount: money(r.amount, r.currency), total: money(p.amount, p.currency), reason: r.reason,
       }));
     }
     await this.applyRefund(id, result);
   }
+}
+
+/** What the payment row knows of its trade, for every call to the wallet about it. */
+function tradeRef(p: Pick<PaymentRow, 'out_trade_no' | 'created_at' | 'expires_at' | 'channel_trade_no'>): TradeRef {
+  return {
+    outTradeNo: p.out_trade_no, createdAt: new Date(p.created_at),
+    expiresAt: p.expires_at ? new Date(p.expires_at) : null, channelTradeNo: p.channel_trade_no,
+  };
+}
+
+function refundRef(p: PaymentRow, r: Pick<RefundRow, 'out_refund_no' | 'created_at'>): RefundRef {
+  return { ...tradeRef(p), outRefundNo: r.out_refund_no, requestedAt: new Date(r.created_at) };
 }
 
 type Waiting = { status: 'waiting_customer'; channelTradeNo?: string; qrCode?: string; pay?: InAppPay };

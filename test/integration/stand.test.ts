@@ -24,7 +24,7 @@ describe('one-code stand', () => {
 
   before(async () => {
     // A public URL this machine cannot reach: stand URLs follow it; the sandbox wallet is reached directly.
-    s = await startServer({ publicUrl: 'https://pay.example.test', qrTtlMs: 4000 });
+    s = await startServer({ publicUrl: 'https://pay.example.test', qrTtlMs: 4000, standPaysPerMinute: 40 });
     const acct = await s.signed('PUT', `/v1/merchants/${s.demo.merchantId}/channels/sandbox`, { baseUrl: `${s.url}/sandbox/wallet` });
     assert.equal(acct.status, 200, JSON.stringify(acct.body));
     const r = await s.signed('POST', `/v1/merchants/${s.demo.merchantId}/stands`, { storeId: s.demo.storeId, terminalId: s.demo.terminalId, name: '前台 Front' });
@@ -163,6 +163,25 @@ describe('one-code stand', () => {
     assert.equal(r.status, 200, r.text);
     const p = await waitState(s, r.body.paymentId, 'closed', 30_000);
     assert.equal(p.method, 'in_app');
+  });
+
+  test('one device starting order after order on one stand is slowed down, with a message it can read', async () => {
+    const r = await s.signed('POST', `/v1/merchants/${s.demo.merchantId}/stands`, { storeId: s.demo.storeId, terminalId: s.demo.terminalId });
+    const answers = [];
+    for (let i = 0; i < 41; i++) answers.push(await pay(r.body.code, { amount: 'x', wallet: 'sandbox', key: key() }));
+    assert.deepEqual(answers.slice(0, 40).map((a) => a.status), Array(40).fill(400), 'the first 40 are answered on their merits');
+    const limited = answers[40]!;
+    assert.equal(limited.status, 429, limited.text);
+    assert.equal(limited.body.error.code, 'rate_limited');
+    assert.match(limited.body.error.message, /wait \d+ s/);
+    const zh = await s.raw('POST', `/s/${r.body.code}/pay`, { body: JSON.stringify({ amount: '1.00', wallet: 'sandbox', key: key() }), headers: { 'content-type': 'application/json', 'accept-language': 'zh-TW' } });
+    assert.equal(zh.status, 429);
+    assert.match(zh.body.error.message, /頻繁/);
+    // Another stand, and the stand's own pages, are not affected.
+    assert.equal((await pay(stand.code, { amount: 'x', wallet: 'sandbox', key: key() })).status, 400);
+    assert.equal((await page(`/s/${r.body.code}`)).status, 200);
+    const rows = await s.rt.store.db.selectFrom('stand_payments').selectAll().where('stand_id', '=', r.body.id).execute();
+    assert.equal(rows.length, 0, 'nothing was created');
   });
 
   test('a disabled stand stops taking payments and its page says so', async () => {

@@ -8,6 +8,7 @@ import { eventually, freePort } from '../helpers/server.ts';
 import { startWechatEmulator, type WechatEmulator } from '../../src/channels/wechat/emulator.ts';
 import { WechatChannel, wechatAccountFrom } from '../../src/channels/wechat/adapter.ts';
 import { ChannelNotificationError, type Notification } from '../../src/channels/channel.ts';
+import { CREATED_AT, tradeRef } from '../unit/helpers.ts';
 
 /**
  * JSAPI for the one-code stand, adapter + emulator: the 公众号 OAuth redirect (code → openid), the JSAPI
@@ -112,7 +113,7 @@ describe('WeChat JSAPI: OAuth, in-app order, WeixinJSBridge, notification', () =
       const mch = api === 'v3' ? v3m.mchId : v2m.mchId;
       const openid = await ch.payerAuth!.payerFromCode((await authorize(ch, 'st')).code);
       const outTradeNo = `JS${api}${Date.now()}`;
-      const r = await ch.createInAppPayment({ outTradeNo, amount: { minor: 990, currency: 'CNY' }, subject: 'Noodles', expiresAt: new Date(Date.now() + 300_000), notifyUrl: `${notifyBase}/${api}`, payerId: openid });
+      const r = await ch.createInAppPayment({ outTradeNo, createdAt: CREATED_AT, amount: { minor: 990, currency: 'CNY' }, subject: 'Noodles', expiresAt: new Date(Date.now() + 300_000), notifyUrl: `${notifyBase}/${api}`, payerId: openid });
       assert.equal(r.status, 'waiting_customer', JSON.stringify(r));
       const pay = (r as { pay: { kind: string; params: Record<string, string> } }).pay;
       assert.equal(pay.kind, 'wechat_jsapi');
@@ -135,7 +136,7 @@ describe('WeChat JSAPI: OAuth, in-app order, WeixinJSBridge, notification', () =
       assert.deepEqual({ status: n.notification!.result.status, amount: (n.notification!.result as { amount: number }).amount }, { status: 'succeeded', amount: 990 });
       const acked = await eventually(async () => wx.emulator.notifications.find((x) => x.outTradeNo === outTradeNo && x.acked), 'the ack');
       assert.equal(acked.api, api);
-      const q = await ch.query({ outTradeNo });
+      const q = await ch.query(tradeRef(outTradeNo));
       assert.equal(q.status, 'succeeded');
       const c = wx.emulator.chargeSummary().find((x) => x.mch_id === mch && x.out_trade_no === outTradeNo)!;
       assert.deepEqual({ charged: c.charged, times: c.times_charged }, { charged: 990, times: 1 });
@@ -145,7 +146,7 @@ describe('WeChat JSAPI: OAuth, in-app order, WeixinJSBridge, notification', () =
   test('the cashier page for a NATIVE code: zh-Hans, zh-Hant and English, Pay pays once', async () => {
     const ch = channels.v3!;
     const outTradeNo = `CASH${Date.now()}`;
-    const r = await ch.createDynamicQr({ outTradeNo, amount: { minor: 1234, currency: 'CNY' }, subject: 'Tea House', expiresAt: new Date(Date.now() + 300_000), notifyUrl: `${notifyBase}/v3` });
+    const r = await ch.createDynamicQr({ outTradeNo, createdAt: CREATED_AT, amount: { minor: 1234, currency: 'CNY' }, subject: 'Tea House', expiresAt: new Date(Date.now() + 300_000), notifyUrl: `${notifyBase}/v3` });
     assert.equal(r.status, 'waiting_customer');
     const token = /pr=([0-9a-f]+)$/.exec((r as { qrCode: string }).qrCode)![1]!;
     assert.equal(wx.emulator.cashierUrl((r as { qrCode: string }).qrCode), `${wx.url}/cashier/${token}`);
@@ -158,6 +159,6 @@ describe('WeChat JSAPI: OAuth, in-app order, WeixinJSBridge, notification', () =
     const paid = await (await fetch(`${wx.url}/cashier/${token}/pay`, { method: "POST" })).json() as { ok: boolean };
     assert.equal(paid.ok, true);
     assert.equal(((await (await fetch(`${wx.url}/cashier/${token}/pay`, { method: "POST" })).json()) as { ok: boolean }).ok, false);
-    assert.equal((await ch.query({ outTradeNo })).status, 'succeeded');
+    assert.equal((await ch.query(tradeRef(outTradeNo))).status, 'succeeded');
   });
 });

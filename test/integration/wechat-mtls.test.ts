@@ -9,6 +9,7 @@ import { freePort, startServer, type TestServer } from '../helpers/server.ts';
 import { getPayment, tradeNo, waitFinal } from '../helpers/flows.ts';
 import { startWechatEmulator, type WechatEmulator } from '../../src/channels/wechat/emulator.ts';
 import { WechatChannel, wechatAccountFrom } from '../../src/channels/wechat/adapter.ts';
+import { CREATED_AT, tradeRef } from '../unit/helpers.ts';
 
 /**
  * Mutual TLS on v2 /secapi/* (reverse, refund): the emulator listens on HTTPS and asks for a merchant API
@@ -47,31 +48,26 @@ describe('WeChat v2 /secapi/* over mutual TLS', () => {
   let wx: { url: string; emulator: WechatEmulator; app: { close(): Promise<unknown> } };
   let certs: ReturnType<typeof makeCerts>;
   const merchant = { mchId: '1900000109', appId: 'wx2421b1c4370ec43b', apiKey: '192006250b4c09247ec02edce69f6a2d' };
-  const previousReject = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
   const adapter = (certificate?: { cert: string; key: string }) => new WechatChannel(wechatAccountFrom({ baseUrl: wx.url, credentials: {
-    appId: merchant.appId, mchId: merchant.mchId, apiKey: merchant.apiKey, ...(certificate ? { certificate: certificate.cert, certificateKey: certificate.key } : {}),
+    appId: merchant.appId, mchId: merchant.mchId, apiKey: merchant.apiKey, serverCa: certs.ca, ...(certificate ? { certificate: certificate.cert, certificateKey: certificate.key } : {}),
   } }, { queryIntervalMs: 200, payCodeGiveUpMs: 3000 }));
 
   before(async () => {
     certs = makeCerts(mkdtempSync(join(tmpdir(), 'saoma-wx-mtls-')));
-    // The emulator's server certificate comes from the CA made above, which this process cannot be told to
-    // trust (http.ts takes no CA, NODE_EXTRA_CA_CERTS is read at start-up). What is under test here is the
-    // client certificate, which the emulator does check against its CA.
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    // The emulator's server certificate comes from the CA made above: the account trusts that CA
+    // (`serverCa`) and nothing else, and the emulator checks our client certificate against it.
     s = await startServer({ qrTtlMs: 2500 });
     wx = await startWechatEmulator({ port: await freePort(), dbPath: join(s.db.dataDir, 'wechat-mtls.db'), merchants: [merchant], tls: { ...certs.server, ca: certs.ca } });
     assert.match(wx.url, /^https:\/\//);
     const r = await s.signed('PUT', `/v1/merchants/${s.demo.merchantId}/channels/wechat`, {
       baseUrl: wx.url,
-      credentials: { appId: merchant.appId, mchId: merchant.mchId, apiKey: merchant.apiKey, certificate: certs.merchant.cert, certificateKey: certs.merchant.key, minReverseDelayMs: '3000' },
+      credentials: { appId: merchant.appId, mchId: merchant.mchId, apiKey: merchant.apiKey, serverCa: certs.ca, certificate: certs.merchant.cert, certificateKey: certs.merchant.key, minReverseDelayMs: '3000' },
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
   });
   after(async () => {
     await s.close();
     await wx.app.close();
-    if (previousReject === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
-    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previousReject;
   });
 
   test('through the gateway: a never-confirmed code is reversed over mTLS; a paid one is refunded over mTLS', async () => {
@@ -102,15 +98,15 @@ describe('WeChat v2 /secapi/* over mutual TLS', () => {
   test('reverse without a client certificate, or with one from another CA, is refused and changes nothing', async () => {
     const outTradeNo = `WTN${Date.now()}`;
     const withCert = adapter(certs.merchant);
-    const r = await withCert.payWithCode({ outTradeNo, amount: { minor: 300, currency: 'CNY' }, subject: 'x', authCode: wxCode('03'), notifyUrl: 'http://127.0.0.1:9/n' });
+    const r = await withCert.payWithCode({ outTradeNo, createdAt: CREATED_AT, amount: { minor: 300, currency: 'CNY' }, subject: 'x', authCode: wxCode('03'), notifyUrl: 'http://127.0.0.1:9/n' });
     assert.equal(r.status, 'waiting_customer', 'non-/secapi paths need no certificate');
     for (const cert of [undefined, certs.rogue]) {
-      const refused = await adapter(cert).reverse({ outTradeNo });
+      const refused = await adapter(cert).reverse(tradeRef(outTradeNo));
       assert.equal(refused.status, 'retry', JSON.stringify(refused));
       assert.equal(wx.emulator.trade(merchant.mchId, outTradeNo)!.state, 'USERPAYING');
     }
     assert.equal(wx.emulator.calls.filter((c) => c.outTradeNo === outTradeNo && c.path === '/secapi/pay/reverse').length, 0, 'refused before WeChat looked at it');
-    assert.deepEqual(await withCert.reverse({ outTradeNo }), { status: 'reversed' });
+    assert.deepEqual(await withCert.reverse(tradeRef(outTradeNo)), { status: 'reversed' });
     assert.equal(wx.emulator.trade(merchant.mchId, outTradeNo)!.state, 'REVOKED');
   });
 });

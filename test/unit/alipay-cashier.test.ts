@@ -8,6 +8,7 @@ import { AlipayChannel, alipayTimestamp } from '../../src/channels/alipay/adapte
 import { AlipayEmulator } from '../../src/channels/alipay/emulator.ts';
 import { money } from '../../src/core/money.ts';
 import { freePort } from '../helpers/server.ts';
+import { CREATED_AT, tradeRef } from './helpers.ts';
 
 /**
  * The emulator mounted inside another server under a prefix (as `saoma serve` will mount it): precreate
@@ -21,7 +22,7 @@ describe('Alipay cashier page and in-app payment (emulator mounted under a prefi
   let dir: string;
   let publicUrl: string;
   const no = (p: string) => `${p}${Date.now()}${Math.floor(Math.random() * 1e6)}`;
-  const order = (amount: number) => ({ outTradeNo: no('C'), amount: money(amount, 'CNY'), subject: '牛肉面 beef noodles', expiresAt: new Date(Date.now() + 60_000), notifyUrl: '' });
+  const order = (amount: number) => ({ outTradeNo: no('C'), createdAt: CREATED_AT, amount: money(amount, 'CNY'), subject: '牛肉面 beef noodles', expiresAt: new Date(Date.now() + 60_000), notifyUrl: '' });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'saoma-alipay-cashier-'));
@@ -53,7 +54,7 @@ describe('Alipay cashier page and in-app payment (emulator mounted under a prefi
     assert.match(await (await fetch(url, { headers: { 'accept-language': 'zh-CN' } })).text(), /向 小李面馆 付款 ¥12\.34[\s\S]*确认付款/);
     assert.match(await (await fetch(`${url}?lang=zh-Hant`)).text(), /<html lang="zh-Hant">[\s\S]*確認付款/);
     // Opening the page is the scan: the trade now exists at Alipay, waiting for the customer.
-    assert.equal((await ch.query({ outTradeNo: emulator.db.prepare('SELECT out_trade_no FROM trades WHERE qr_code = ?').pluck().get(url) as string })).status, 'waiting_customer');
+    assert.equal((await ch.query(tradeRef(emulator.db.prepare('SELECT out_trade_no FROM trades WHERE qr_code = ?').pluck().get(url) as string))).status, 'waiting_customer');
   });
 
   test('Decline leaves it unpaid; Pay pays it; paying again is refused', async () => {
@@ -62,9 +63,9 @@ describe('Alipay cashier page and in-app payment (emulator mounted under a prefi
     const url = qr.status === 'waiting_customer' ? qr.qrCode : '';
     const post = (action: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `action=${action}&lang=en` }).then((r) => r.text());
     assert.match(await post('decline'), /data-testid="outcome" data-outcome="declined"/);
-    assert.equal((await ch.query({ outTradeNo: req.outTradeNo })).status, 'waiting_customer');
+    assert.equal((await ch.query(tradeRef(req.outTradeNo))).status, 'waiting_customer');
     assert.match(await post('pay'), /data-testid="outcome" data-outcome="paid">Payment successful · ¥5\.00/);
-    const q = await ch.query({ outTradeNo: req.outTradeNo });
+    const q = await ch.query(tradeRef(req.outTradeNo));
     assert.deepEqual(q.status === 'succeeded' && q.amount, 500);
     assert.match(await post('pay'), /data-outcome="not_payable"/);
     assert.equal(emulator.chargeSummary().find((c) => c.out_trade_no === req.outTradeNo)?.times_charged, 1);

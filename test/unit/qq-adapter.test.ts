@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  mapPayReply, mapRefundQuery, mapReverseReply, mapTradeState, opUserPasswd, qqAccountFrom, QqChannel, beijingTime,
+  mapPayReply, mapRefundQuery, mapReverseReply, opUserPasswd, qqAccountFrom, QqChannel, beijingTime,
 } from '../../src/channels/qq/adapter.ts';
 import { buildBill, parseStatement, qqFee, BillFormatError, type BillRow } from '../../src/channels/qq/statement.ts';
 import { ChannelNotificationError, type TradeStatus } from '../../src/channels/channel.ts';
@@ -47,18 +47,7 @@ describe('QQ Wallet micropay reply mapping', () => {
   });
 });
 
-describe('QQ Wallet trade_state, reverse and refund query mapping', () => {
-  test('trade_state', () => {
-    assert.equal(mapTradeState({ trade_state: 'SUCCESS', transaction_id: 'T', total_fee: '5' }).status, 'succeeded');
-    assert.equal(mapTradeState({ trade_state: 'REFUND', transaction_id: 'T', total_fee: '5' }).status, 'succeeded');
-    assert.equal(mapTradeState({ trade_state: 'NOTPAY' }).status, 'waiting_customer');
-    assert.equal(mapTradeState({ trade_state: 'USERPAYING' }).status, 'waiting_customer');
-    assert.equal(mapTradeState({ trade_state: 'CLOSED' }).status, 'closed');
-    assert.equal(mapTradeState({ trade_state: 'REVOKED' }).status, 'reversed');
-    assert.equal(mapTradeState({ trade_state: 'PAYERROR' }).status, 'failed');
-    assert.equal(mapTradeState({ trade_state: 'ACCEPT' }).status, 'unknown');
-    assert.equal(mapTradeState({}).status, 'unknown');
-  });
+describe('QQ Wallet reverse and refund query mapping (trade_state is WeChat v2\'s: wechat-sign.test.ts)', () => {
   test('reverse: recall=Y and unknown answers retry; definite refusals fail', () => {
     assert.deepEqual(mapReverseReply({ ...ok, result_code: 'SUCCESS', recall: 'N' }), { status: 'reversed' });
     assert.equal(mapReverseReply({ ...ok, result_code: 'SUCCESS', recall: 'Y' }).status, 'retry');

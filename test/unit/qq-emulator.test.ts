@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startQqEmulator, type QqEmulator } from '../../src/channels/qq/emulator.ts';
 import { QPAY_PATHS, QqChannel } from '../../src/channels/qq/adapter.ts';
 import { buildXml, nonceStr, parseXml, sign, verify } from '../../src/channels/wechat/sign.ts';
+import { CREATED_AT, tradeRef, refundRef } from './helpers.ts';
 
 /** The QQ emulator on its own, driven by the real adapter and by hand-made requests. */
 describe('QQ Wallet emulator', () => {
@@ -41,21 +42,21 @@ describe('QQ Wallet emulator', () => {
 
   test('a code that is not QQ\'s is AUTH_CODE_INVALID; used code AUTH_CODE_ERROR', async () => {
     const ch = new QqChannel({ ...m, baseUrl: qq.url });
-    const bad = await ch.payWithCode({ outTradeNo: no(), amount: cny(100), subject: 's', authCode: '134567890123456700', notifyUrl: '' });
+    const bad = await ch.payWithCode({ outTradeNo: no(), createdAt: CREATED_AT, amount: cny(100), subject: 's', authCode: '134567890123456700', notifyUrl: '' });
     assert.deepEqual(bad.status === 'failed' && bad.code, 'AUTH_CODE_INVALID');
-    const used = await ch.payWithCode({ outTradeNo: no(), amount: cny(100), subject: 's', authCode: code('09'), notifyUrl: '' });
+    const used = await ch.payWithCode({ outTradeNo: no(), createdAt: CREATED_AT, amount: cny(100), subject: 's', authCode: code('09'), notifyUrl: '' });
     assert.deepEqual(used.status === 'failed' && used.code, 'AUTH_CODE_ERROR');
   });
 
   test('reverse and refund need the operator id and the MD5 of its password', async () => {
     const out = no();
     const good = new QqChannel({ ...m, baseUrl: qq.url, signType: 'HMAC-SHA256' });
-    assert.equal((await good.payWithCode({ outTradeNo: out, amount: cny(500), subject: 's', authCode: code('00'), notifyUrl: '' })).status, 'succeeded');
+    assert.equal((await good.payWithCode({ outTradeNo: out, createdAt: CREATED_AT, amount: cny(500), subject: 's', authCode: code('00'), notifyUrl: '' })).status, 'succeeded');
     const wrong = new QqChannel({ ...m, baseUrl: qq.url, opUserPassword: 'nope' });
-    assert.deepEqual(await wrong.reverse({ outTradeNo: out }), { status: 'failed', code: 'OPUSER_ERROR', message: '操作员帐号或密码错误' });
-    assert.equal((await wrong.refund({ outTradeNo: out, outRefundNo: `${out}r`, amount: cny(100), total: cny(500), reason: null })).status, 'failed');
+    assert.deepEqual(await wrong.reverse(tradeRef(out)), { status: 'failed', code: 'OPUSER_ERROR', message: '操作员帐号或密码错误' });
+    assert.equal((await wrong.refund({ ...refundRef(out, `${out}r`), amount: cny(100), total: cny(500), reason: null })).status, 'failed');
     assert.equal(qq.emulator.trade(m.mchId, out)!.state, 'SUCCESS');
-    assert.deepEqual(await good.reverse({ outTradeNo: out }), { status: 'reversed' });
+    assert.deepEqual(await good.reverse(tradeRef(out)), { status: 'reversed' });
     assert.equal(qq.emulator.trade(m.mchId, out)!.state, 'REVOKED');
     const c = qq.emulator.chargeSummary().find((x) => x.out_trade_no === out)!;
     assert.deepEqual([c.charged, c.returned], [500, 500]);
@@ -64,11 +65,11 @@ describe('QQ Wallet emulator', () => {
   test('refund, then refund query by our refund number; an unknown refund is not_found', async () => {
     const out = no();
     const ch = new QqChannel({ ...m, baseUrl: qq.url });
-    await ch.payWithCode({ outTradeNo: out, amount: cny(900), subject: 's', authCode: code('00'), notifyUrl: '' });
-    assert.deepEqual(await ch.refund({ outTradeNo: out, outRefundNo: `${out}a`, amount: cny(400), total: cny(900), reason: 'r' }), { status: 'pending' });
-    assert.equal((await ch.queryRefund({ outTradeNo: out, outRefundNo: `${out}a` })).status, 'succeeded');
-    assert.deepEqual(await ch.queryRefund({ outTradeNo: out, outRefundNo: `${out}zz` }), { status: 'not_found' });
-    assert.equal((await ch.refund({ outTradeNo: out, outRefundNo: `${out}b`, amount: cny(501), total: cny(900), reason: null })).status, 'failed');
+    await ch.payWithCode({ outTradeNo: out, createdAt: CREATED_AT, amount: cny(900), subject: 's', authCode: code('00'), notifyUrl: '' });
+    assert.deepEqual(await ch.refund({ ...refundRef(out, `${out}a`), amount: cny(400), total: cny(900), reason: 'r' }), { status: 'pending' });
+    assert.equal((await ch.queryRefund(refundRef(out, `${out}a`))).status, 'succeeded');
+    assert.deepEqual(await ch.queryRefund(refundRef(out, `${out}zz`)), { status: 'not_found' });
+    assert.equal((await ch.refund({ ...refundRef(out, `${out}b`), amount: cny(501), total: cny(900), reason: null })).status, 'failed');
   });
 
   test('faults are kept per mch_id through /emulator/faults', async () => {
@@ -78,7 +79,7 @@ describe('QQ Wallet emulator', () => {
     assert.equal(((await (await fetch(`${qq.url}/emulator/faults`)).json()) as { systemErrorNext: number }).systemErrorNext, 0);
     const ch = new QqChannel({ ...m, baseUrl: qq.url });
     const out = no();
-    const r = await ch.payWithCode({ outTradeNo: out, amount: cny(100), subject: 's', authCode: code('00'), notifyUrl: '' });
+    const r = await ch.payWithCode({ outTradeNo: out, createdAt: CREATED_AT, amount: cny(100), subject: 's', authCode: code('00'), notifyUrl: '' });
     assert.deepEqual(r.status === 'unknown' && r.code, 'SYSTEMERROR');
     assert.equal(qq.emulator.trade(m.mchId, out), undefined, 'nothing was done');
     assert.equal((await fetch(`${qq.url}/emulator/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ recallNext: 1 }) })).status, 400);

@@ -8,8 +8,8 @@ import { throwsSaoma } from './helpers.ts';
 const WALLETS = ['dynamic_qr', 'payment_code'] as const satisfies readonly PaymentMethod[];
 
 describe('checkTender', () => {
-  test('the method list is dynamic_qr, payment_code and cash', () => {
-    assert.deepEqual([...METHODS].sort(), ['cash', 'dynamic_qr', 'payment_code']);
+  test('the method list is dynamic_qr, in_app, payment_code and cash', () => {
+    assert.deepEqual([...METHODS].sort(), ['cash', 'dynamic_qr', 'in_app', 'payment_code']);
   });
 
   for (const method of METHODS) {

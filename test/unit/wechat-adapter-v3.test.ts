@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { WechatChannel, wechatAccountFrom } from '../../src/channels/wechat/adapter.ts';
 import { mapRefund, mapTransaction } from '../../src/channels/wechat/v3-client.ts';
 import { wechatpayHeaders } from '../../src/channels/wechat/v3.ts';
+import { CREATED_AT, tradeRef, refundRef } from './helpers.ts';
 
 const pem = (k: import('node:crypto').KeyObject, type: 'pkcs8' | 'spki') => k.export({ type, format: 'pem' }).toString();
 const merchantKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -74,7 +75,7 @@ describe('WeChat v3 error bodies through the adapter (a stub signing like WeChat
   });
   after(() => new Promise((r) => server.close(r)));
 
-  const qr = () => ch.createDynamicQr({ outTradeNo: 'O123456', amount: { minor: 1, currency: 'CNY' }, subject: 's', expiresAt: new Date(Date.now() + 60_000), notifyUrl: 'https://n' });
+  const qr = () => ch.createDynamicQr({ outTradeNo: 'O123456', createdAt: CREATED_AT, amount: { minor: 1, currency: 'CNY' }, subject: 's', expiresAt: new Date(Date.now() + 60_000), notifyUrl: 'https://n' });
   const err = (status: number, code: string) => ({ status, body: { code, message: code.toLowerCase() } });
 
   test('create: definite errors fail, ORDER_CLOSED is closed, transient and undocumented ones are unknown', async () => {
@@ -91,14 +92,14 @@ describe('WeChat v3 error bodies through the adapter (a stub signing like WeChat
 
   test('query: ORDER_NOT_EXIST is not_found; SYSTEM_ERROR unknown. close: 204 closed. refunds: statuses and errors', async () => {
     next = err(404, 'ORDER_NOT_EXIST');
-    assert.deepEqual(await ch.query({ outTradeNo: 'O123456' }), { status: 'not_found' });
+    assert.deepEqual(await ch.query(tradeRef('O123456')), { status: 'not_found' });
     next = err(500, 'SYSTEM_ERROR');
-    assert.equal((await ch.query({ outTradeNo: 'O123456' })).status, 'unknown');
+    assert.equal((await ch.query(tradeRef('O123456'))).status, 'unknown');
     next = { status: 204 };
-    assert.deepEqual(await ch.close({ outTradeNo: 'O123456' }), { status: 'closed' });
+    assert.deepEqual(await ch.close(tradeRef('O123456')), { status: 'closed' });
     next = { status: 200 };
-    assert.equal((await ch.close({ outTradeNo: 'O123456' })).status, 'unknown', 'close answers 204, anything else is not a close');
-    const refund = () => ch.refund({ outTradeNo: 'O123456', outRefundNo: 'R1', amount: { minor: 1, currency: 'CNY' }, total: { minor: 1, currency: 'CNY' }, reason: null });
+    assert.equal((await ch.close(tradeRef('O123456'))).status, 'unknown', 'close answers 204, anything else is not a close');
+    const refund = () => ch.refund({ ...refundRef('O123456', 'R1'), amount: { minor: 1, currency: 'CNY' }, total: { minor: 1, currency: 'CNY' }, reason: null });
     next = { status: 200, body: { out_refund_no: 'R1', status: 'PROCESSING' } };
     assert.deepEqual(await refund(), { status: 'pending' });
     next = err(403, 'NOT_ENOUGH');
@@ -106,6 +107,6 @@ describe('WeChat v3 error bodies through the adapter (a stub signing like WeChat
     next = err(500, 'SYSTEM_ERROR');
     assert.equal((await refund()).status, 'unknown');
     next = err(404, 'RESOURCE_NOT_EXISTS');
-    assert.deepEqual(await ch.queryRefund({ outTradeNo: 'O123456', outRefundNo: 'R1' }), { status: 'not_found' });
+    assert.deepEqual(await ch.queryRefund(refundRef('O123456', 'R1')), { status: 'not_found' });
   });
 });

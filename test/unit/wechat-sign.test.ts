@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildXml, parseXml, sign, signedParams, stringToSign, verify, XmlError } from '../../src/channels/wechat/sign.ts';
-import { beijingTime, mapTradeState, WechatChannel } from '../../src/channels/wechat/adapter.ts';
+import { beijingTime, WechatChannel } from '../../src/channels/wechat/adapter.ts';
+import { mapTradeState } from '../../src/channels/wechat/v2-states.ts';
 
 // W-1: the official example (pay.weixin.qq.com/doc/v2/merchant/4011985891), research/channels.md §7.
 const W1 = { appid: 'wxd930ea5d5a258f4f', mch_id: '10000100', device_info: '1000', body: 'test', nonce_str: 'ibuaiVcKdpRxkhJA' };
@@ -63,7 +64,7 @@ describe('WeChat adapter details', () => {
     const c = new WechatChannel({ appId: 'wx', mchId: '1', apiKey: 'k' });
     assert.equal(c.timing.minReverseDelayMs, 15_000);
   });
-  test('trade_state mapping; unknown states are never success', () => {
+  test('trade_state mapping (WeChat v2 and QQ Wallet); unknown states are never success', () => {
     const paid = { trade_state: 'SUCCESS', transaction_id: '42', total_fee: '1250' };
     assert.deepEqual(mapTradeState(paid), { status: 'succeeded', channelTradeNo: '42', amount: 1250 });
     assert.equal(mapTradeState({ ...paid, trade_state: 'REFUND' }).status, 'succeeded');

@@ -3,7 +3,7 @@ import { SaomaError } from '../../core/errors.ts';
 import { toDecimalString, parseTwoDecimals } from '../../core/money.ts';
 import {
   ChannelNotificationError,
-  type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type StatementLine, type TradeStatus,
+  type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type StatementLine, type TradeStatus, timingOverrides,
 } from '../channel.ts';
 import { request } from 'undici';
 import { post, type HttpReply } from '../http.ts';
@@ -78,14 +78,14 @@ function describe(r: Reply): string {
  */
 export function alipayAccountFrom(
   a: { baseUrl: string | null; credentials: Record<string, string> },
-  config: { queryIntervalMs: number; payCodeGiveUpMs: number },
+  config: { queryIntervalMs: number | null; payCodeGiveUpMs: number | null },
 ): AlipayAccount {
   const c = a.credentials;
   const timeoutMs = c.timeoutMs !== undefined && /^\d{3,5}$/.test(c.timeoutMs) ? Number(c.timeoutMs) : undefined;
   return {
     baseUrl: a.baseUrl ?? ALIPAY_GATEWAY, appId: c.appId ?? '', privateKey: c.privateKey ?? '', alipayPublicKey: c.alipayPublicKey ?? '',
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    timing: { queryIntervalMs: config.queryIntervalMs, payCodeGiveUpMs: config.payCodeGiveUpMs },
+    timing: timingOverrides(config),
   };
 }
 

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
   ChannelNotificationError,
-  type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type StatementLine, type TradeStatus,
+  type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type StatementLine, type TradeStatus, timingOverrides,
 } from '../channel.ts';
 import { post, type ClientCertificate, type HttpReply } from '../http.ts';
 import { buildXml, parseXml, signedParams, verify, XmlError, type Params, type SignType } from '../wechat/sign.ts';
+import { mapTradeState, paid } from '../wechat/v2-states.ts';
 import { parseStatement } from './statement.ts';
 
 /** Everything but reverse and refund. */
@@ -323,26 +324,6 @@ export function mapRefundQuery(r: Reply, outRefundNo: string): RefundStatus {
   return { status: 'unknown', code: codeOf(r), message: messageOf(r, 'refund query failed') };
 }
 
-/** A paid trade from micropay, the order query or the notification; a missing or malformed amount is not success. */
-function paid(r: Params): TradeStatus {
-  const fee = r.total_fee ?? '';
-  if (!/^\d{1,13}$/.test(fee) || !r.transaction_id) return { status: 'unknown', code: 'BAD_PAID_REPLY', message: 'paid reply without transaction_id or integer total_fee' };
-  return { status: 'succeeded', channelTradeNo: r.transaction_id, amount: Number(fee) };
-}
-
-/** trade_state onto our states (WeChat's list, which QQ shares); anything unrecognised is `unknown`. */
-export function mapTradeState(r: Params): TradeStatus {
-  switch (r.trade_state) {
-    case 'SUCCESS':
-    case 'REFUND': return paid(r);
-    case 'NOTPAY':
-    case 'USERPAYING': return { status: 'waiting_customer', ...(r.transaction_id ? { channelTradeNo: r.transaction_id } : {}) };
-    case 'CLOSED': return { status: 'closed' };
-    case 'REVOKED': return { status: 'reversed' };
-    case 'PAYERROR': return { status: 'failed', code: 'PAYERROR', message: r.trade_state_desc ?? 'payment failed' };
-    default: return { status: 'unknown', code: String(r.trade_state), message: `unrecognised trade_state ${String(r.trade_state)}` };
-  }
-}
 
 /** The operator password as qpay wants it: MD5, lowercase hex (PHP md5() in the official demo). */
 export function opUserPasswd(password: string): string {
@@ -361,9 +342,10 @@ export function beijingTime(d: Date): string {
  */
 export function qqAccountFrom(
   a: { baseUrl: string | null; credentials: Record<string, string> },
-  config: { queryIntervalMs: number; payCodeGiveUpMs: number },
+  config: { queryIntervalMs: number | null; payCodeGiveUpMs: number | null },
 ): QqAccount {
   const c = a.credentials;
+  const timing = timingOverrides(config);
   const num = (v: string | undefined) => (v !== undefined && /^\d{1,7}$/.test(v) ? Number(v) : undefined);
   const minReverse = num(c.minReverseDelayMs) ?? 15_000;
   const timeoutMs = num(c.timeoutMs);
@@ -375,6 +357,6 @@ export function qqAccountFrom(
     ...(c.deviceInfo ? { deviceInfo: c.deviceInfo } : {}),
     ...(c.certificate && c.certificateKey ? { certificate: { cert: c.certificate, key: c.certificateKey } } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
-    timing: { queryIntervalMs: config.queryIntervalMs, payCodeGiveUpMs: Math.max(config.payCodeGiveUpMs, minReverse), minReverseDelayMs: minReverse },
+    timing: { ...timing, payCodeGiveUpMs: Math.max(timing.payCodeGiveUpMs ?? 30_000, minReverse), minReverseDelayMs: minReverse },
   };
 }

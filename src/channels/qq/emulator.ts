@@ -424,7 +424,7 @@ export class QqEmulator {
           return failReturn('66210001', 'XML格式错误');
         }
         const m = this.merchants.get(req.mch_id ?? '');
-        if (await this.stall(req.mch_id)) return reply.code(504).send('');
+        await this.faults.delay(req.mch_id);
         if (!m) return failReturn('66210002', 'mch_id 不存在');
         const signType = (req.sign_type ?? 'MD5') as SignType;
         if (signType !== 'MD5' && signType !== 'HMAC-SHA256') return failReturn('66210003', 'sign_type 参数错误');
@@ -483,18 +483,6 @@ export class QqEmulator {
     });
     app.get('/emulator/charges', async () => this.chargeSummary());
     faultRoutes(app, this.faults);
-  }
-
-  /**
-   * Latency, then a hang when one is due. FaultBook.delay() would resume after its hang and carry on;
-   * a hung call must do nothing at all, so the hang is taken here and the request is dropped after it.
-   */
-  private async stall(account: string | undefined): Promise<boolean> {
-    const f = this.faults.for(account);
-    if (f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
-    if (!this.faults.take(account, 'hangNext')) return false;
-    await new Promise((r) => setTimeout(r, 120_000).unref());
-    return true;
   }
 
   private sendBill(req: Params, m: QqMerchant, signType: SignType, f: Faults, reply: import('fastify').FastifyReply) {

@@ -1,15 +1,13 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { join } from 'node:path';
 import { SaomaError } from '../../core/errors.ts';
 import {
   ChannelNotificationError,
-  type Channel, type ChannelTiming, type Notification, type RefundStatus, type ReverseResult, type StatementLine, type TradeStatus,
+  type Channel, type ChannelTiming, type Notification, type RefundRef, type RefundStatus, type ReverseResult, type StatementLine, type TradeRef, type TradeStatus,
+  timingOverrides,
 } from '../channel.ts';
 import { post, type HttpReply } from '../http.ts';
 import { readBill } from './bill.ts';
-import {
-  beijingTime, cancelOrderIdFor, OrderBook, orderIdFor, parseBeijingTime, refundOrderIdFor, type OrderKind, type OrderRecord,
-} from './orders.ts';
+import { beijingTime, cancelOrderIdFor, cancelTxnTime, orderIdFor, parseBeijingTime, refundOrderIdFor } from './orders.ts';
 import { certIdOf, formDecode, formEncode, parseReply, sign, trustAnchors, UNIONPAY_SIGNER, verifyReply, type Params, type TrustAnchors } from './sign.ts';
 
 export const UNIONPAY_GATEWAY = 'https://gateway.95516.com';
@@ -31,8 +29,6 @@ export interface UnionpayAccount {
   signer?: string;
   /** Where UnionPay posts results of refunds and cancels (trades use the notifyUrl they are given). */
   backUrl: string;
-  /** The txnTime book; null keeps it in memory (unit tests only: it must outlive the process). */
-  orderBookPath: string | null;
   /** After a QR's payTimeout, how long before we call it closed (clock skew between us and UnionPay). */
   qrCloseGraceMs?: number;
   timeoutMs?: number;
@@ -59,16 +55,13 @@ const DEFINITE_FAIL = new Set([
 const ACK_OK = { status: 200, contentType: 'text/plain', body: 'ok' };
 const ACK_REFUSED = { status: 400, contentType: 'text/plain', body: 'refused' };
 
-// One book per file for every merchant account in this process.
-const books = new Map<string, OrderBook>();
-function bookAt(path: string | null): OrderBook {
-  if (path === null) return new OrderBook(null);
-  let b = books.get(path);
-  if (!b) {
-    b = new OrderBook(path);
-    books.set(path, b);
-  }
-  return b;
+/**
+ * One UnionPay transaction as ACP names it: `orderId` + `txnTime`, both derived from what the payment row
+ * holds (see orders.ts), so every instance of the gateway names it the same way.
+ */
+interface Txn {
+  orderId: string;
+  txnTime: string;
 }
 
 /**
@@ -86,7 +79,6 @@ export class UnionpayChannel implements Channel {
   private readonly key: KeyObject;
   private readonly certId: string;
   private readonly anchors: TrustAnchors;
-  private readonly book: OrderBook;
 
   constructor(account: UnionpayAccount) {
     if (!account.merId || !account.signCert || !account.signKey || !account.rootCert || !account.middleCert) {
@@ -105,7 +97,6 @@ export class UnionpayChannel implements Channel {
     } catch (e) {
       throw new SaomaError('channel_unavailable', `This merchant's unionpay certificates or key cannot be read: ${(e as Error).message}`);
     }
-    this.book = bookAt(account.orderBookPath);
     this.timing = { queryIntervalMs: 2000, payCodeGiveUpMs: 45_000, minReverseDelayMs: 0, ...account.timing };
   }
 
@@ -136,52 +127,63 @@ export class UnionpayChannel implements Channel {
     return { ok: true, p };
   }
 
-  private record(kind: OrderKind, orderId: string, outTradeNo: string, amount: number, extra: Partial<OrderRecord> = {}): OrderRecord {
-    return this.book.remember({
-      merId: this.a.merId, orderId, kind, outTradeNo, outRefundNo: null, txnTime: beijingTime(new Date()), amount, queryId: null, payTimeout: null, ...extra,
-    });
-  }
-
   private reserved(outTradeNo: string, orderId: string): Params {
     // Echoed back in replies, notifications and the bill: how a hashed orderId is read back as our trade number.
     return orderId === outTradeNo ? {} : { reqReserved: outTradeNo };
   }
 
-  /** 00/00 for one of our transactions: what UnionPay says about it now. */
-  private async queryOrder(rec: OrderRecord): Promise<TradeStatus> {
-    const r = await this.call(`${this.base}/gateway/api/queryTrans.do`, { txnType: '00', txnSubType: '00', orderId: rec.orderId, txnTime: rec.txnTime });
-    if (!r.ok) return { status: 'unknown', code: r.code, message: r.message };
+  /** The trade itself (consume or merchant-QR order): first sent when the payment row was created. */
+  private original(ref: { outTradeNo: string; createdAt: Date }): Txn {
+    return { orderId: orderIdFor(ref.outTradeNo), txnTime: beijingTime(ref.createdAt) };
+  }
+
+  /** The trade's cancel (消费撤销): its own orderId, and a txnTime every retry and every instance derives alike. */
+  private cancelOf(ref: TradeRef): Txn {
+    return { orderId: cancelOrderIdFor(ref.outTradeNo), txnTime: cancelTxnTime(ref.createdAt) };
+  }
+
+  /** A refund: its own orderId, sent at the refund row's creation. */
+  private refundOf(ref: RefundRef): Txn {
+    return { orderId: refundOrderIdFor(ref.outRefundNo), txnTime: beijingTime(ref.requestedAt) };
+  }
+
+  /** 00/00 for one of our transactions: what UnionPay says about it now, and the amount it names (`txnAmt`). */
+  private async queryOrder(t: Txn): Promise<{ state: TradeStatus; txnAmt: number | null }> {
+    const r = await this.call(`${this.base}/gateway/api/queryTrans.do`, { txnType: '00', txnSubType: '00', orderId: t.orderId, txnTime: t.txnTime });
+    if (!r.ok) return { state: { status: 'unknown', code: r.code, message: r.message }, txnAmt: null };
     const p = r.p;
-    if (p.respCode === '34') return { status: 'not_found' };
-    if (p.respCode !== '00') return { status: 'unknown', code: p.respCode!, message: p.respMsg ?? 'query failed' };
-    const orig = p.origRespCode ?? '';
-    if (orig === '00') {
-      const amount = p.txnAmt ?? '';
-      if (!/^\d{1,13}$/.test(amount) || !p.queryId) return { status: 'unknown', code: 'BAD_PAID_REPLY', message: 'paid reply without queryId or integer txnAmt' };
-      this.book.setQueryId(this.a.merId, rec.orderId, p.queryId);
-      return { status: 'succeeded', channelTradeNo: p.queryId, amount: Number(amount) };
-    }
-    if (IN_DOUBT.has(orig)) return { status: 'waiting_customer', ...(p.queryId ? { channelTradeNo: p.queryId } : {}) };
-    if (DEFINITE_FAIL.has(orig)) return { status: 'failed', code: orig, message: p.origRespMsg ?? 'transaction failed' };
-    return { status: 'unknown', code: orig || 'NO_ORIG_RESP_CODE', message: p.origRespMsg ?? `unrecognised origRespCode ${orig}` };
+    const txnAmt = /^\d{1,13}$/.test(p.txnAmt ?? '') ? Number(p.txnAmt) : null;
+    const state = ((): TradeStatus => {
+      if (p.respCode === '34') return { status: 'not_found' };
+      if (p.respCode !== '00') return { status: 'unknown', code: p.respCode!, message: p.respMsg ?? 'query failed' };
+      const orig = p.origRespCode ?? '';
+      if (orig === '00') {
+        if (txnAmt === null || !p.queryId) return { status: 'unknown', code: 'BAD_PAID_REPLY', message: 'paid reply without queryId or integer txnAmt' };
+        // The queryId is what we report as channelTradeNo: the payment row keeps it, and a cancel or refund names it as origQryId.
+        return { status: 'succeeded', channelTradeNo: p.queryId, amount: txnAmt };
+      }
+      if (IN_DOUBT.has(orig)) return { status: 'waiting_customer', ...(p.queryId ? { channelTradeNo: p.queryId } : {}) };
+      if (DEFINITE_FAIL.has(orig)) return { status: 'failed', code: orig, message: p.origRespMsg ?? 'transaction failed' };
+      return { status: 'unknown', code: orig || 'NO_ORIG_RESP_CODE', message: p.origRespMsg ?? `unrecognised origRespCode ${orig}` };
+    })();
+    return { state, txnAmt };
   }
 
   async payWithCode(req: Parameters<Channel['payWithCode']>[0]): Promise<TradeStatus> {
     if (req.amount.currency !== 'CNY') return { status: 'failed', code: 'UNSUPPORTED_CURRENCY', message: 'UnionPay ACP QR takes CNY only' };
-    const orderId = orderIdFor(req.outTradeNo);
-    const rec = this.record('consume', orderId, req.outTradeNo, req.amount.minor);
-    if (rec.kind !== 'consume' || rec.amount !== req.amount.minor) return { status: 'failed', code: 'ORDER_REUSED', message: 'this trade number was sent to UnionPay before with other details' };
+    const t = this.original(req);
     const r = await this.call(`${this.base}/gateway/api/backTransReq.do`, {
-      txnType: '01', txnSubType: '06', orderId, txnTime: rec.txnTime, txnAmt: String(req.amount.minor), currencyCode: '156',
-      qrNo: req.authCode, backUrl: req.notifyUrl, ...this.reserved(req.outTradeNo, orderId),
+      txnType: '01', txnSubType: '06', orderId: t.orderId, txnTime: t.txnTime, txnAmt: String(req.amount.minor), currencyCode: '156',
+      qrNo: req.authCode, backUrl: req.notifyUrl, ...this.reserved(req.outTradeNo, t.orderId),
     });
     if (!r.ok) return { status: 'unknown', code: r.code, message: r.message };
     const code = r.p.respCode!;
     if (code === '00' || code === '12') {
       // 00 means accepted; the outcome is what a query (or the notification) says. 12: sent before.
-      if (r.p.queryId) this.book.setQueryId(this.a.merId, orderId, r.p.queryId);
-      const q = await this.queryOrder(rec);
+      const q = (await this.queryOrder(t)).state;
       if (q.status === 'succeeded' || q.status === 'failed') return q;
+      // 12 and nothing under our txnTime: the orderId was used for some other send. Not ours to call paid or failed.
+      if (code === '12' && q.status === 'not_found') return { status: 'unknown', code, message: r.p.respMsg ?? 'duplicate orderId, not found under this txnTime' };
       return { status: 'waiting_customer', ...(r.p.queryId ? { channelTradeNo: r.p.queryId } : {}) };
     }
     if (IN_DOUBT.has(code)) return { status: 'unknown', code, message: r.p.respMsg ?? 'result unknown; query' };
@@ -191,12 +193,10 @@ export class UnionpayChannel implements Channel {
 
   async createDynamicQr(req: Parameters<Channel['createDynamicQr']>[0]) {
     if (req.amount.currency !== 'CNY') return { status: 'failed' as const, code: 'UNSUPPORTED_CURRENCY', message: 'UnionPay ACP QR takes CNY only' };
-    const orderId = orderIdFor(req.outTradeNo);
-    const rec = this.record('qr', orderId, req.outTradeNo, req.amount.minor, { payTimeout: beijingTime(req.expiresAt) });
-    if (rec.kind !== 'qr' || rec.amount !== req.amount.minor) return { status: 'failed' as const, code: 'ORDER_REUSED', message: 'this trade number was sent to UnionPay before with other details' };
+    const t = this.original(req);
     const r = await this.call(`${this.base}/gateway/api/backTransReq.do`, {
-      txnType: '01', txnSubType: '07', orderId, txnTime: rec.txnTime, txnAmt: String(req.amount.minor), currencyCode: '156',
-      backUrl: req.notifyUrl, payTimeout: rec.payTimeout!, ...this.reserved(req.outTradeNo, orderId),
+      txnType: '01', txnSubType: '07', orderId: t.orderId, txnTime: t.txnTime, txnAmt: String(req.amount.minor), currencyCode: '156',
+      backUrl: req.notifyUrl, payTimeout: beijingTime(req.expiresAt), ...this.reserved(req.outTradeNo, t.orderId),
     });
     if (!r.ok) return { status: 'unknown' as const, code: r.code, message: r.message };
     const code = r.p.respCode!;
@@ -215,57 +215,48 @@ export class UnionpayChannel implements Channel {
     return r;
   }
 
-  async query(req: { outTradeNo: string }): Promise<TradeStatus> {
-    const rec = this.book.get(this.a.merId, orderIdFor(req.outTradeNo));
-    // Written before every send: no record means UnionPay never heard of this trade from us.
-    if (!rec) return { status: 'not_found' };
-    const q = await this.queryOrder(rec);
-    if (rec.kind !== 'qr') return q;
-    return this.qrState(rec, q);
+  /** A trade with an expiry is a merchant QR (customer-presented); one without is a payment-code consume. */
+  async query(req: TradeRef): Promise<TradeStatus> {
+    const q = (await this.queryOrder(this.original(req))).state;
+    return req.expiresAt === null ? q : this.qrState(req.expiresAt, q);
   }
 
   /**
    * A merchant QR has no consume at UnionPay until someone pays it (query: 34), and no close API: it is
    * waiting until its payTimeout (plus grace for clock skew), then closed for good.
    */
-  private qrState(rec: OrderRecord, q: TradeStatus): TradeStatus {
+  private qrState(expiresAt: Date, q: TradeStatus): TradeStatus {
     if (q.status !== 'not_found' && q.status !== 'failed') return q;
-    const deadline = (parseBeijingTime(rec.payTimeout ?? undefined) ?? 0) + (this.a.qrCloseGraceMs ?? 60_000);
+    // The payTimeout we sent, to the second.
+    const deadline = (parseBeijingTime(beijingTime(expiresAt)) ?? 0) + (this.a.qrCloseGraceMs ?? 60_000);
     return Date.now() >= deadline ? { status: 'closed' } : { status: 'waiting_customer' };
   }
 
-  async close(req: { outTradeNo: string }): Promise<TradeStatus> {
-    const rec = this.book.get(this.a.merId, orderIdFor(req.outTradeNo));
-    if (!rec) return { status: 'not_found' };
-    const q = await this.queryOrder(rec);
-    return rec.kind === 'qr' ? this.qrState(rec, q) : q;
+  async close(req: TradeRef): Promise<TradeStatus> {
+    return this.query(req);
   }
 
-  async reverse(req: { outTradeNo: string }): Promise<ReverseResult> {
-    const rec = this.book.get(this.a.merId, orderIdFor(req.outTradeNo));
-    if (!rec) return { status: 'reversed' };
-    const cancelId = cancelOrderIdFor(req.outTradeNo);
-    const earlier = this.book.get(this.a.merId, cancelId);
-    if (earlier) {
-      const c = await this.queryOrder(earlier);
-      if (c.status === 'succeeded') return { status: 'reversed' };
-      if (c.status === 'failed') return { status: 'failed', code: c.code, message: `cancel refused: ${c.message}` };
-      if (c.status !== 'not_found') return { status: 'retry', message: 'the cancel is still in doubt at UnionPay' };
-    }
-    const q = await this.queryOrder(rec);
+  async reverse(req: TradeRef): Promise<ReverseResult> {
+    const cancel = this.cancelOf(req);
+    // A cancel sent before (by this or another instance, before a crash or a lost reply) answers under the same orderId + txnTime.
+    const earlier = (await this.queryOrder(cancel)).state;
+    if (earlier.status === 'succeeded') return { status: 'reversed' };
+    if (earlier.status === 'failed') return { status: 'failed', code: earlier.code, message: `cancel refused: ${earlier.message}` };
+    if (earlier.status !== 'not_found') return { status: 'retry', message: 'the cancel is still in doubt at UnionPay' };
+    const { state: q, txnAmt } = await this.queryOrder(this.original(req));
     if (q.status === 'not_found' || q.status === 'failed' || q.status === 'closed' || q.status === 'reversed') return { status: 'reversed' };
     if (q.status === 'unknown') return { status: 'retry', message: `cannot tell the trade's state: ${q.message}` };
-    const origQryId = q.channelTradeNo ?? rec.queryId;
+    const origQryId = q.channelTradeNo ?? req.channelTradeNo;
     if (!origQryId) return { status: 'retry', message: 'UnionPay has not given the trade a queryId yet' };
-    const c = this.record('cancel', cancelId, req.outTradeNo, rec.amount);
+    if (txnAmt === null) return { status: 'retry', message: 'UnionPay\'s query did not name the trade\'s amount' };
     const r = await this.call(`${this.base}/gateway/api/backTransReq.do`, {
-      txnType: '31', txnSubType: '00', orderId: cancelId, txnTime: c.txnTime, txnAmt: String(rec.amount), currencyCode: '156',
+      txnType: '31', txnSubType: '00', orderId: cancel.orderId, txnTime: cancel.txnTime, txnAmt: String(txnAmt), currencyCode: '156',
       origQryId, backUrl: this.a.backUrl, reqReserved: req.outTradeNo,
     });
     if (!r.ok) return { status: 'retry', message: r.message };
     const code = r.p.respCode!;
     if (code === '00' || code === '12') {
-      const done = await this.queryOrder(c);
+      const done = (await this.queryOrder(cancel)).state;
       return done.status === 'succeeded' ? { status: 'reversed' } : { status: 'retry', message: 'cancel accepted, not yet confirmed' };
     }
     if (DEFINITE_FAIL.has(code)) return { status: 'failed', code, message: r.p.respMsg ?? 'cancel refused' };
@@ -273,22 +264,16 @@ export class UnionpayChannel implements Channel {
   }
 
   async refund(req: Parameters<Channel['refund']>[0]): Promise<RefundStatus> {
-    const rec = this.book.get(this.a.merId, orderIdFor(req.outTradeNo));
-    if (!rec) return { status: 'failed', code: 'NO_ORIGINAL', message: 'this trade was never sent to UnionPay' };
-    let origQryId = rec.queryId;
+    let origQryId = req.channelTradeNo;
     if (!origQryId) {
-      const q = await this.queryOrder(rec);
+      const q = (await this.queryOrder(this.original(req))).state;
       if (q.status !== 'succeeded') return { status: 'unknown', code: 'ORIGINAL_NOT_CONFIRMED', message: `the original trade is ${q.status} at UnionPay` };
       origQryId = q.channelTradeNo;
     }
-    const rid = refundOrderIdFor(req.outRefundNo);
-    const rr = this.record('refund', rid, req.outTradeNo, req.amount.minor, { outRefundNo: req.outRefundNo });
-    if (rr.kind !== 'refund' || rr.amount !== req.amount.minor || rr.outTradeNo !== req.outTradeNo) {
-      return { status: 'failed', code: 'REFUND_REUSED', message: 'this refund number was sent to UnionPay before with other details' };
-    }
+    const t = this.refundOf(req);
     const r = await this.call(`${this.base}/gateway/api/backTransReq.do`, {
-      txnType: '04', txnSubType: '00', orderId: rid, txnTime: rr.txnTime, txnAmt: String(req.amount.minor), currencyCode: '156',
-      origQryId, backUrl: this.a.backUrl, reqReserved: req.outTradeNo,
+      txnType: '04', txnSubType: '00', orderId: t.orderId, txnTime: t.txnTime, txnAmt: String(req.amount.minor), currencyCode: '156',
+      origQryId, backUrl: this.a.backUrl, reqReserved: refundReserved(req.outTradeNo, req.outRefundNo),
     });
     if (!r.ok) return { status: 'unknown', code: r.code, message: r.message };
     const code = r.p.respCode!;
@@ -301,10 +286,8 @@ export class UnionpayChannel implements Channel {
     return { status: 'unknown', code, message: r.p.respMsg ?? `unrecognised respCode ${code}` };
   }
 
-  async queryRefund(req: { outTradeNo: string; outRefundNo: string }): Promise<RefundStatus> {
-    const rr = this.book.get(this.a.merId, refundOrderIdFor(req.outRefundNo));
-    if (!rr) return { status: 'not_found' };
-    const q = await this.queryOrder(rr);
+  async queryRefund(req: RefundRef): Promise<RefundStatus> {
+    const q = (await this.queryOrder(this.refundOf(req))).state;
     switch (q.status) {
       case 'succeeded': return { status: 'succeeded', channelRefundNo: q.channelTradeNo };
       case 'waiting_customer': return { status: 'pending' };
@@ -324,8 +307,8 @@ export class UnionpayChannel implements Channel {
       // Refund and cancel results: genuine, but learnt by querying; acknowledge so UnionPay stops sending.
       throw new ChannelNotificationError(`txnType ${String(n.txnType)} notification acknowledged, not a payment result`, ACK_OK);
     }
-    const rec = this.book.get(this.a.merId, n.orderId);
-    const outTradeNo = rec?.outTradeNo ?? n.reqReserved ?? n.orderId;
+    // A payment's reqReserved is its trade number (absent when the orderId is the trade number itself).
+    const outTradeNo = n.reqReserved ?? n.orderId;
     let result: TradeStatus;
     if (n.respCode === '00' && /^\d{1,13}$/.test(n.txnAmt ?? '') && n.queryId) {
       result = { status: 'succeeded', channelTradeNo: n.queryId, amount: Number(n.txnAmt) };
@@ -349,21 +332,36 @@ export class UnionpayChannel implements Channel {
     if (r.p.respCode !== '00' || !r.p.fileContent) throw new Error(`unionpay bill: ${r.p.respCode} ${r.p.respMsg ?? ''}`.trim());
     const bill = readBill(r.p.fileContent);
     return bill.lines.map((l) => {
-      const rec = this.book.get(this.a.merId, l.orderId);
+      const reserved = readReserved(l.reqReserved);
       const at = parseBeijingTime(l.txnTime);
       const line: StatementLine = {
         kind: l.txnType === '01' ? 'payment' : 'refund',
-        outTradeNo: rec?.outTradeNo ?? l.reqReserved ?? l.orderId,
+        outTradeNo: reserved.outTradeNo ?? l.orderId,
         channelTradeNo: l.txnType === '01' ? l.queryId : (l.origQryId ?? ''),
         amount: l.amount,
         fee: l.fee,
         currency: l.currencyCode === '156' ? 'CNY' : l.currencyCode,
         at: at === null ? l.txnTime : `${new Date(at + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`,
       };
-      if (l.txnType !== '01') line.outRefundNo = rec?.outRefundNo ?? l.orderId;
+      // Refunds name their refund number in reqReserved; a cancel (31) has none but its own C… orderId.
+      if (l.txnType !== '01') line.outRefundNo = reserved.outRefundNo ?? l.orderId;
       return line;
     });
   }
+}
+
+/**
+ * A refund's reqReserved: `<outTradeNo>/<outRefundNo>` (neither may contain `/`), echoed in UnionPay's bill so a
+ * refund line reads back as ours without any record on our side. Payments and cancels carry the bare trade number.
+ */
+function refundReserved(outTradeNo: string, outRefundNo: string): string {
+  return `${outTradeNo}/${outRefundNo}`;
+}
+
+function readReserved(s: string | null): { outTradeNo: string | null; outRefundNo: string | null } {
+  if (!s) return { outTradeNo: null, outRefundNo: null };
+  const slash = s.indexOf('/');
+  return slash < 0 ? { outTradeNo: s, outRefundNo: null } : { outTradeNo: s.slice(0, slash), outRefundNo: s.slice(slash + 1) };
 }
 
 /**
@@ -374,7 +372,7 @@ export class UnionpayChannel implements Channel {
  */
 export function unionpayAccountFrom(
   a: { merchantId: string; baseUrl: string | null; credentials: Record<string, string> },
-  config: { queryIntervalMs: number; payCodeGiveUpMs: number; publicUrl: string; dataDir: string },
+  config: { queryIntervalMs: number | null; payCodeGiveUpMs: number | null; publicUrl: string },
 ): UnionpayAccount {
   const c = a.credentials;
   const num = (v: string | undefined, fallback: number) => (v !== undefined && /^\d{1,7}$/.test(v) ? Number(v) : fallback);
@@ -384,9 +382,8 @@ export function unionpayAccountFrom(
     merId: c.merId ?? '', signCert: c.signCert ?? '', signKey: c.signKey ?? '', rootCert: c.rootCert ?? '', middleCert: c.middleCert ?? '',
     ...(c.signer ? { signer: c.signer } : {}),
     backUrl: `${config.publicUrl}/v1/channels/unionpay/notify/${a.merchantId}`,
-    orderBookPath: join(config.dataDir, 'unionpay-orders.db'),
     qrCloseGraceMs: num(c.qrCloseGraceMs, 60_000),
     timeoutMs: num(c.timeoutMs, 10_000),
-    timing: { queryIntervalMs: config.queryIntervalMs, payCodeGiveUpMs: config.payCodeGiveUpMs, minReverseDelayMs: 0 },
+    timing: { ...timingOverrides(config), minReverseDelayMs: 0 },
   };
 }

@@ -62,7 +62,7 @@ export class UnionpayEmulator {
   publicUrl: string | undefined;
   readonly merchants = new Map<string, UnionpayMerchant & { certId: string; key: KeyObject }>();
   /** Every API call, in order (tests read which calls the gateway made). */
-  readonly calls: Array<{ txnType: string; txnSubType: string; orderId: string | undefined; respCode: string; at: number }> = [];
+  readonly calls: Array<{ txnType: string; txnSubType: string; orderId: string | undefined; txnTime: string | undefined; respCode: string; at: number }> = [];
   /** Every notification attempt and the merchant's HTTP status. */
   readonly notifications: Array<{ orderId: string; txnType: string; respCode: string; attempt: number; status: number; body: string; stale: boolean }> = [];
   private readonly books: EmulatorDb;
@@ -406,7 +406,7 @@ export class UnionpayEmulator {
       if (this.faults.take(m.merId, 'systemErrorNext')) out = { ...base, respCode: '06', respMsg: MESSAGES['06']! };
       else out = this.handle(m, req);
       if (this.faults.take(m.merId, 'unknownResultNext')) out = { ...out, respCode: 'ZZ', respMsg: MESSAGES.ZZ! };
-      this.calls.push({ txnType: req.txnType ?? '', txnSubType: req.txnSubType ?? '', orderId: req.orderId, respCode: out.respCode!, at: Date.now() });
+      this.calls.push({ txnType: req.txnType ?? '', txnSubType: req.txnSubType ?? '', orderId: req.orderId, txnTime: req.txnTime, respCode: out.respCode!, at: Date.now() });
       if (this.faults.take(m.merId, 'lostReplyNext')) return reply.code(502).send('bad gateway');
       return send(out, m.merId);
     };

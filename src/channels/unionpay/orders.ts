@@ -1,33 +1,14 @@
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 
 /**
  * UnionPay names a transaction by `orderId` + `txnTime` (the merchant's send time), and every later call
- * (query, cancel, refund's `origQryId` look-up) must repeat both exactly. The Channel interface hands the
- * adapter only our trade number afterwards, so:
- * - `orderId` is derived from the trade number alone (`orderIdFor`), and
- * - `txnTime` (and what UnionPay told us: `queryId`, the QR's `payTimeout`) is written here *before*
- *   the request leaves, so "no record" reliably means "UnionPay never saw it".
- * The record lives in a small SQLite file beside the gateway's data (or in memory for unit tests).
+ * (query, cancel, refund's `origQryId` look-up) must repeat both exactly. Both are derived from what the
+ * payment row holds (the Channel interface passes it on every call), so any gateway instance names the
+ * same transaction the same way and the adapter keeps no records of its own:
+ * - trade: `orderIdFor(outTradeNo)`, `txnTime = beijingTime(createdAt)`;
+ * - refund: `refundOrderIdFor(outRefundNo)`, `txnTime = beijingTime(requestedAt)`;
+ * - cancel: `cancelOrderIdFor(outTradeNo)`, `txnTime = cancelTxnTime(createdAt)`.
  */
-export type OrderKind = 'consume' | 'qr' | 'cancel' | 'refund';
-
-export interface OrderRecord {
-  merId: string;
-  orderId: string;
-  kind: OrderKind;
-  /** Our trade number (for refunds and cancels: the trade they undo). */
-  outTradeNo: string;
-  outRefundNo: string | null;
-  txnTime: string;
-  amount: number;
-  queryId: string | null;
-  /** QR only: Beijing `YYYYMMDDhhmmss` after which UnionPay refuses to take payment. */
-  payTimeout: string | null;
-}
-
 const ORDER_ID = /^[A-Za-z0-9]{8,40}$/;
 
 /**
@@ -52,55 +33,6 @@ function hex39(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 39);
 }
 
-export class OrderBook {
-  private readonly db: Database.Database;
-
-  constructor(path: string | null) {
-    if (path) mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path ?? ':memory:');
-    this.db.pragma('journal_mode = WAL');
-    // The record must survive our crash between writing it and UnionPay answering: full sync.
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS unionpay_orders (
-      mer_id TEXT NOT NULL, order_id TEXT NOT NULL, kind TEXT NOT NULL, out_trade_no TEXT NOT NULL, out_refund_no TEXT,
-      txn_time TEXT NOT NULL, amount INTEGER NOT NULL, query_id TEXT, pay_timeout TEXT,
-      PRIMARY KEY (mer_id, order_id))`);
-  }
-
-  get(merId: string, orderId: string): OrderRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM unionpay_orders WHERE mer_id = ? AND order_id = ?').get(merId, orderId) as Row | undefined;
-    return r ? fromRow(r) : undefined;
-  }
-
-  /** The first record for an orderId wins: a retry must resend the very same `txnTime`. */
-  remember(rec: OrderRecord): OrderRecord {
-    this.db.prepare(`INSERT INTO unionpay_orders (mer_id, order_id, kind, out_trade_no, out_refund_no, txn_time, amount, query_id, pay_timeout)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mer_id, order_id) DO NOTHING`)
-      .run(rec.merId, rec.orderId, rec.kind, rec.outTradeNo, rec.outRefundNo, rec.txnTime, rec.amount, rec.queryId, rec.payTimeout);
-    return this.get(rec.merId, rec.orderId)!;
-  }
-
-  setQueryId(merId: string, orderId: string, queryId: string): void {
-    this.db.prepare('UPDATE unionpay_orders SET query_id = ? WHERE mer_id = ? AND order_id = ? AND query_id IS NULL').run(queryId, merId, orderId);
-  }
-
-  close(): void {
-    this.db.close();
-  }
-}
-
-interface Row {
-  mer_id: string; order_id: string; kind: string; out_trade_no: string; out_refund_no: string | null;
-  txn_time: string; amount: number; query_id: string | null; pay_timeout: string | null;
-}
-
-function fromRow(r: Row): OrderRecord {
-  return {
-    merId: r.mer_id, orderId: r.order_id, kind: r.kind as OrderKind, outTradeNo: r.out_trade_no, outRefundNo: r.out_refund_no,
-    txnTime: r.txn_time, amount: r.amount, queryId: r.query_id, payTimeout: r.pay_timeout,
-  };
-}
-
 /** `YYYYMMDDhhmmss` in Beijing time (UTC+8, no DST), as ACP's `txnTime` and `payTimeout` want. */
 export function beijingTime(d: Date): string {
   return new Date(d.getTime() + 8 * 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
@@ -111,4 +43,16 @@ export function parseBeijingTime(s: string | undefined): number | null {
   if (!m) return null;
   const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`);
   return Number.isNaN(t) ? null : t;
+}
+
+/**
+ * The cancel's txnTime: the trade's own send time plus one second, or the trade's very second when one more
+ * would cross midnight in Beijing (a cancel belongs to its trade's day). A pure function of `createdAt`, so a
+ * repeated reverse — after a lost reply, a crash, or on another instance — queries and resends the very same
+ * cancel; see NOTES.md "Cancel".
+ */
+export function cancelTxnTime(createdAt: Date): string {
+  const trade = beijingTime(createdAt);
+  const next = beijingTime(new Date(createdAt.getTime() + 1000));
+  return next.slice(0, 8) === trade.slice(0, 8) ? next : trade;
 }

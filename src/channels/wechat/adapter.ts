@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import {
   ChannelNotificationError, ChannelUnreachable,
   type Channel, type ChannelTiming, type InAppPay, type Notification, type NotificationReply, type RefundStatus, type ReverseResult,
-  type StatementLine, type TradeStatus,
+  type StatementLine, type TradeStatus, timingOverrides,
 } from '../channel.ts';
-import { post, type HttpReply } from '../http.ts';
+import { post, type ClientCertificate, type HttpReply } from '../http.ts';
+import { mapTradeState, paid } from './v2-states.ts';
 import { buildXml, parseXml, sign, signedParams, verify, type Params, type SignType } from './sign.ts';
 import { aeadDecrypt, jsapiMessage, rfc3339Beijing, rsaSign, unixSeconds, v3Nonce, verifyWechatpaySignature } from './v3.ts';
 import { mapRefund, mapTransaction, V3_CREATE_DEFINITE_FAIL, V3_REFUND_DEFINITE_FAIL, WechatV3Client, type V3Reply, type WechatV3Credentials } from './v3-client.ts';
@@ -23,7 +24,9 @@ export interface WechatAccount {
   apiKey: string;
   signType?: SignType;
   /** The merchant API certificate and key (PEM) for mutual TLS on /secapi/* (reverse, refund). */
-  certificate?: { cert: string; key: string };
+  certificate?: ClientCertificate;
+  /** Only for a gateway whose server certificate a private CA signed (the emulator over HTTPS); never for WeChat's. */
+  serverCa?: string;
   /** API v3: when present, dynamic QR, JSAPI, query, close, refunds and notifications go through v3. */
   v3?: WechatV3Credentials;
   /** The 公众号 AppSecret: JSAPI's OAuth code → openid exchange. */
@@ -78,7 +81,7 @@ export class WechatChannel implements Channel {
     this.account = { ...account, baseUrl: (account.baseUrl ?? WECHAT_API).replace(/\/$/, ''), signType: account.signType ?? 'MD5' };
     // WeChat: poll USERPAYING every 5–10 s, give up after 30 s, never reverse within 15 s of micropay.
     this.timing = { queryIntervalMs: 5000, payCodeGiveUpMs: 30_000, minReverseDelayMs: 15_000, ...account.timing };
-    this.v3 = account.v3 ? new WechatV3Client(this.account.baseUrl, account.mchId, account.v3, account.timeoutMs ?? 10_000) : undefined;
+    this.v3 = account.v3 ? new WechatV3Client(this.account.baseUrl, account.mchId, account.v3, account.timeoutMs ?? 10_000, account.serverCa) : undefined;
     if (account.appSecret) {
       const own = account.baseUrl?.replace(/\/$/, '');
       const oauth = (account.oauthBaseUrl ?? own ?? WECHAT_OAUTH).replace(/\/$/, '');
@@ -95,6 +98,10 @@ export class WechatChannel implements Channel {
     return this.v3 ? 'v3' : 'v2';
   }
 
+  private trust(): { serverCa?: string } {
+    return this.account.serverCa ? { serverCa: this.account.serverCa } : {};
+  }
+
   /** One signed v2 call; transport failures and unverifiable replies come back as `UNREACHABLE`/`BAD_SIGNATURE`. */
   private async call(path: string, fields: Params): Promise<Reply> {
     const a = this.account;
@@ -102,7 +109,7 @@ export class WechatChannel implements Channel {
     let res: HttpReply;
     try {
       // /secapi/* (reverse, refund) are mutual TLS: WeChat refuses callers without the merchant's certificate.
-      const tls = path.startsWith('/secapi/') && a.certificate ? { clientCertificate: a.certificate } : {};
+      const tls = { ...(path.startsWith('/secapi/') && a.certificate ? { clientCertificate: a.certificate } : {}), ...this.trust() };
       res = await post(`${a.baseUrl}${path}`, { 'content-type': 'text/xml; charset=utf-8' }, buildXml(params), a.timeoutMs ?? 10_000, tls);
     } catch (e) {
       return UNREACHABLE(`wechat unreachable: ${(e as Error).message}`);
@@ -338,7 +345,7 @@ export class WechatChannel implements Channel {
     const params = signedParams({ appid: a.appId, mch_id: a.mchId, bill_date: `${m[1]}${m[2]}${m[3]}`, bill_type: 'ALL' }, a.apiKey, a.signType);
     let res: HttpReply;
     try {
-      res = await post(`${a.baseUrl}/pay/downloadbill`, { 'content-type': 'text/xml; charset=utf-8' }, buildXml(params), a.timeoutMs ?? 10_000);
+      res = await post(`${a.baseUrl}/pay/downloadbill`, { 'content-type': 'text/xml; charset=utf-8' }, buildXml(params), a.timeoutMs ?? 10_000, this.trust());
     } catch (e) {
       throw new ChannelUnreachable(`wechat unreachable: ${(e as Error).message}`);
     }
@@ -357,7 +364,7 @@ export class WechatChannel implements Channel {
     const q = new URLSearchParams({ appid: this.account.appId, secret: this.account.appSecret ?? '', code, grant_type: 'authorization_code' });
     let res: HttpReply;
     try {
-      res = await post(`${apiBase}/sns/oauth2/access_token?${q}`, { accept: 'application/json' }, '', this.account.timeoutMs ?? 10_000, { method: 'GET' });
+      res = await post(`${apiBase}/sns/oauth2/access_token?${q}`, { accept: 'application/json' }, '', this.account.timeoutMs ?? 10_000, { method: 'GET', ...this.trust() });
     } catch (e) {
       throw new ChannelUnreachable(`wechat oauth unreachable: ${(e as Error).message}`);
     }
@@ -430,28 +437,6 @@ function v3Unknown(r: V3Reply): { status: 'unknown'; code: string; message: stri
 }
 
 
-/** A paid trade from micropay, orderquery or the notification; a missing or malformed amount is not success. */
-function paid(r: Params): TradeStatus {
-  const fee = r.total_fee ?? '';
-  if (!/^\d{1,13}$/.test(fee) || !r.transaction_id) return { status: 'unknown', code: 'BAD_PAID_REPLY', message: 'paid reply without transaction_id or integer total_fee' };
-  return { status: 'succeeded', channelTradeNo: r.transaction_id, amount: Number(fee) };
-}
-
-/** orderquery trade_state onto our states; anything unrecognised is `unknown`. */
-export function mapTradeState(r: Params): TradeStatus {
-  switch (r.trade_state) {
-    case 'SUCCESS':
-    case 'REFUND': return paid(r);
-    case 'NOTPAY':
-    case 'USERPAYING': return { status: 'waiting_customer', ...(r.transaction_id ? { channelTradeNo: r.transaction_id } : {}) };
-    case 'CLOSED': return { status: 'closed' };
-    case 'REVOKED': return { status: 'reversed' };
-    case 'PAYERROR': return { status: 'failed', code: 'PAYERROR', message: r.trade_state_desc ?? 'payment failed' };
-    default: return { status: 'unknown', code: String(r.trade_state), message: `unrecognised trade_state ${String(r.trade_state)}` };
-  }
-}
-
-/** Errors that are not the call's own definite outcome: unknown (query next), never success. */
 function mapError(r: Reply): TradeStatus {
   if (r.return_code !== 'SUCCESS') return { status: 'unknown', code: r.return_code, message: r.return_msg ?? r.return_code };
   return { status: 'unknown', code: r.err_code ?? 'FAIL', message: r.err_code_des ?? r.err_code ?? 'unrecognised answer' };
@@ -465,7 +450,8 @@ export function beijingTime(d: Date): string {
 /**
  * A merchant's channel account as adapter options. Credentials:
  * - v2: `appId`, `mchId`, `apiKey`, `signType` (MD5 | HMAC-SHA256), `certificate` + `certificateKey` (PEM, the
- *   merchant API certificate apiclient_cert.pem / apiclient_key.pem, for mutual TLS on reverse and refund).
+ *   merchant API certificate apiclient_cert.pem / apiclient_key.pem, for mutual TLS on reverse and refund;
+ *   `serverCa` only for a gateway whose server certificate a private CA signed, e.g. the emulator over HTTPS).
  * - v3 (all five, or v3 is off): `apiV3Key`, `merchantSerialNo` (the API certificate's serial), the merchant
  *   private key `merchantPrivateKey` (defaults to `certificateKey`: it is the same apiclient_key.pem),
  *   `wechatpayPublicKey` (PEM: the WeChat Pay public key or a platform certificate) and `wechatpayPublicKeyId`
@@ -476,9 +462,10 @@ export function beijingTime(d: Date): string {
  */
 export function wechatAccountFrom(
   a: { baseUrl: string | null; credentials: Record<string, string> },
-  config: { queryIntervalMs: number; payCodeGiveUpMs: number },
+  config: { queryIntervalMs: number | null; payCodeGiveUpMs: number | null },
 ): WechatAccount {
   const c = a.credentials;
+  const timing = timingOverrides(config);
   const signType: SignType = c.signType === 'HMAC-SHA256' ? 'HMAC-SHA256' : 'MD5';
   const minReverse = c.minReverseDelayMs !== undefined && /^\d{1,7}$/.test(c.minReverseDelayMs) ? Number(c.minReverseDelayMs) : 15_000;
   const timeoutMs = c.timeoutMs !== undefined && /^\d{3,6}$/.test(c.timeoutMs) ? Number(c.timeoutMs) : undefined;
@@ -490,9 +477,10 @@ export function wechatAccountFrom(
     ...(a.baseUrl ? { baseUrl: a.baseUrl } : {}),
     appId: c.appId ?? '', mchId: c.mchId ?? '', apiKey: c.apiKey ?? '', signType,
     ...(c.certificate && c.certificateKey ? { certificate: { cert: c.certificate, key: c.certificateKey } } : {}),
+    ...(c.serverCa ? { serverCa: c.serverCa } : {}),
     ...(v3 ? { v3 } : {}),
     ...(c.appSecret ? { appSecret: c.appSecret } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    timing: { queryIntervalMs: config.queryIntervalMs, payCodeGiveUpMs: Math.max(config.payCodeGiveUpMs, minReverse), minReverseDelayMs: minReverse },
+    timing: { ...timing, payCodeGiveUpMs: Math.max(timing.payCodeGiveUpMs ?? 30_000, minReverse), minReverseDelayMs: minReverse },
   };
 }

@@ -29,7 +29,10 @@ export class WechatV3Client {
   private readonly privateKey: KeyObject;
   private readonly keys: Map<string, KeyObject>;
 
-  constructor(private readonly baseUrl: string, private readonly mchId: string, readonly creds: WechatV3Credentials, private readonly timeoutMs: number) {
+  constructor(
+    private readonly baseUrl: string, private readonly mchId: string, readonly creds: WechatV3Credentials, private readonly timeoutMs: number,
+    private readonly serverCa?: string,
+  ) {
     this.privateKey = createPrivateKey(creds.privateKey);
     this.keys = new Map(Object.entries(creds.platformKeys).map(([id, pem]) => [id, createPublicKey(pem)]));
   }
@@ -54,7 +57,7 @@ export class WechatV3Client {
     };
     let res: HttpReply;
     try {
-      res = await post(url, headers, '', this.timeoutMs, { method: 'GET' });
+      res = await post(url, headers, '', this.timeoutMs, { method: 'GET', ...(this.serverCa ? { serverCa: this.serverCa } : {}) });
     } catch (e) {
       throw new ChannelUnreachable(`wechat download unreachable: ${(e as Error).message}`);
     }
@@ -75,7 +78,7 @@ export class WechatV3Client {
     };
     let res: HttpReply;
     try {
-      res = await post(url, headers, text, this.timeoutMs, { method });
+      res = await post(url, headers, text, this.timeoutMs, { method, ...(this.serverCa ? { serverCa: this.serverCa } : {}) });
     } catch (e) {
       return { kind: 'unknown', code: 'UNREACHABLE', message: `wechat unreachable: ${(e as Error).message}` };
     }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import QRCode from 'qrcode';
+import rateLimit from '@fastify/rate-limit';
 import { SaomaError } from '../../core/errors.ts';
 import { pickLocale, type Locale } from '../../core/messages.ts';
 import { format, type Currency } from '../../core/money.ts';
@@ -62,6 +63,12 @@ export function standRoutes(rt: Runtime): FastifyPluginAsync {
   const signer = new StandSigner(rt.config.masterKey);
   const secureCookie = rt.config.publicUrl.startsWith('https://');
   return async (base) => {
+    // The stand's pages are public: a phone or a script hammering one code must not flood the wallets
+    // with orders or the store with rows. Per client address and stand, only on the routes that say so.
+    await base.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_req, ctx) => new SaomaError('rate_limited', `Too many attempts from this device; wait ${Math.ceil(ctx.ttl / 1000)} s and try again.`),
+    });
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
     const tags = ['stands'];
 
@@ -197,7 +204,7 @@ export function standRoutes(rt: Runtime): FastifyPluginAsync {
       return reply.redirect(`/s/${ctx.stand.code}`, 302);
     }));
 
-    app.post('/s/:code/pay', { schema: { hide: true, params: Type.Object({ code: Type.String({ maxLength: 64 }) }), body: PayBody } }, async (req) => {
+    app.post('/s/:code/pay', { config: { rateLimit: { max: rt.config.standPaysPerMinute, timeWindow: 60_000, keyGenerator: (req) => `${req.ip} ${(req.params as { code?: string }).code ?? ''}` } }, schema: { hide: true, params: Type.Object({ code: Type.String({ maxLength: 64 }) }), body: PayBody } }, async (req) => {
       const ctx = await standFor(req.params.code);
       if (!ctx) throw new SaomaError('not_found', 'This stand is not in use.');
       const channel = req.body.wallet;
