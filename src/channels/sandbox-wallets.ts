@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ChannelAccountInput } from '../merchants/channel-accounts.ts';
+import type { ChannelAccountInput, ChannelAccounts } from '../merchants/channel-accounts.ts';
 import { AlipayEmulator } from './alipay/emulator.ts';
 import { QqEmulator } from './qq/emulator.ts';
 import { UnionpayEmulator } from './unionpay/emulator.ts';
@@ -120,6 +120,11 @@ export class SandboxWallets {
         credentials: { mchId: k.qq.mchId, apiKey: k.qq.apiKey, opUserId: k.qq.opUserId, opUserPassword: k.qq.opUserPassword },
       },
     };
+  }
+
+  /** Point a merchant's accounts at these emulators (the demo merchant, at every start: URLs follow SAOMA_PUBLIC_URL). */
+  async enroll(accounts: ChannelAccounts, merchantId: string): Promise<void> {
+    for (const [wallet, account] of Object.entries(this.accounts())) await accounts.put(merchantId, wallet, account);
   }
 
   close(): void {

@@ -59,9 +59,7 @@ program.command('serve')
     const app = await buildApp(rt);
     const demo = config.sandbox && opts.demo !== false && config.env !== 'production' ? await ensureDemo(rt) : null;
     // The demo merchant's real-wallet accounts point at this start's emulators (their URL follows SAOMA_PUBLIC_URL).
-    if (demo && rt.walletEmulators) {
-      for (const [wallet, account] of Object.entries(rt.walletEmulators.accounts())) await rt.channelAccounts.put(demo.merchantId, wallet, account);
-    }
+    if (demo && rt.walletEmulators) await rt.walletEmulators.enroll(rt.channelAccounts, demo.merchantId);
     const address = await app.listen({ port: config.port, host: config.host });
     const base = config.publicUrl;
     const lines = [

@@ -10,6 +10,8 @@ export interface StandText {
   chooseWallet: string;
   otherApp: string;
   notOffered: (wallet: string) => string;
+  /** A wallet that can only be paid from inside its own app (WeChat JSAPI). */
+  scanWithApp: (wallet: string) => string;
   noWallets: string;
   invalidAmount: string;
   overLimit: string;
@@ -47,6 +49,7 @@ export const STAND_TEXT: Record<Locale, StandText> = {
     chooseWallet: '请选择付款方式',
     otherApp: '请用支付宝、微信、云闪付或 QQ 扫码；也可以在下面选择钱包。',
     notOffered: (w) => `本店暂不支持${w}，请换用下面的方式付款。`,
+    scanWithApp: (w) => `用${w}付款：请打开${w}扫一扫，扫这个码。`,
     noWallets: '本店暂未开通扫码付款，请向店员付款。',
     invalidAmount: '请输入正确的金额，例如 12.50',
     overLimit: '金额超过该付款方式的单笔限额，请分开付款或换一种方式。',
@@ -70,6 +73,7 @@ export const STAND_TEXT: Record<Locale, StandText> = {
     chooseWallet: '請選擇付款方式',
     otherApp: '請用支付寶、微信、雲閃付或 QQ 掃碼；也可以在下方選擇錢包。',
     notOffered: (w) => `本店暫不支援${w}，請改用下方的方式付款。`,
+    scanWithApp: (w) => `用${w}付款：請打開${w}掃一掃，掃這個碼。`,
     noWallets: '本店尚未開通掃碼付款，請向店員付款。',
     invalidAmount: '請輸入正確的金額，例如 12.50',
     overLimit: '金額超過此付款方式的單筆限額，請分開付款或改用其他方式。',
@@ -93,6 +97,7 @@ export const STAND_TEXT: Record<Locale, StandText> = {
     chooseWallet: 'Choose how to pay',
     otherApp: 'Scan with Alipay, WeChat, UnionPay QuickPass or QQ, or pick a wallet below.',
     notOffered: (w) => `This shop does not take ${w}; please pay another way below.`,
+    scanWithApp: (w) => `To pay with ${w}, scan this code with the ${w} app.`,
     noWallets: 'This shop does not take QR payments yet; please pay at the counter.',
     invalidAmount: 'Enter an amount like 12.50',
     overLimit: 'This amount is over the limit for this wallet; split it or pay another way.',

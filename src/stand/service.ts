@@ -51,6 +51,11 @@ const WALLET_ORDER = ['alipay', 'wechat', 'unionpay', 'qq'];
  */
 const NEEDS_PAYER = new Set(['wechat']);
 
+/** Whether a wallet can only be paid from inside its own app (so a picker in another browser cannot offer it). */
+export function paidOnlyInOwnApp(channel: string): boolean {
+  return NEEDS_PAYER.has(channel);
+}
+
 function newCode(): string {
   const bytes = randomBytes(12);
   let out = '';

@@ -19,11 +19,18 @@ test(`README example against a real \`saoma serve\` on ${TEST_STORE}`, async () 
     env: { ...process.env, SAOMA_SANDBOX: '1', SAOMA_WORKER_INTERVAL_MS: '50' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Listen for the exit now: a server that dies early (a taken port, a crash) must end the test with its output.
+  const exited = new Promise<number | null>((res) => server.once('exit', res));
+  let code: number | null | undefined;
+  void exited.then((c) => (code = c));
   let out = '';
   server.stdout.on('data', (d) => (out += d));
   server.stderr.on('data', (d) => (out += d));
   try {
-    await eventually(async () => out.includes('terminal token'), 'serve to print the demo credentials', 60_000);
+    await eventually(async () => {
+      if (code !== undefined) throw new Error(`saoma serve exited (${code}) before it was ready:\n${out}`);
+      return out.includes('terminal token');
+    }, 'serve to print the demo credentials', 60_000).catch((e: Error) => { throw new Error(`${e.message}; it printed:\n${out}`); });
     assert.match(out, /夜市小吃 Demo Night Market/);
     assert.match(out, new RegExp(`http://127.0.0.1:${port}/docs`));
     const r = await run('bash', ['scripts/readme-example.sh'], {
@@ -35,7 +42,7 @@ test(`README example against a real \`saoma serve\` on ${TEST_STORE}`, async () 
     assert.match(r.stdout, /"type":"payment.succeeded"/);
   } finally {
     server.kill('SIGTERM');
-    await new Promise((res) => server.once('exit', res));
+    await exited;
     await db.drop();
   }
 });

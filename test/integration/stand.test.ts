@@ -249,6 +249,17 @@ describe('one-code stand', () => {
       return { cookie: setCookie.split(';')[0]!, callback };
     }
 
+    test('an ordinary browser\'s picker does not offer WeChat (it pays only inside WeChat) but says to scan with it', async () => {
+      const r = await page(`/s/${stand.code}`, BROWSER_UA, 'en');
+      assert.equal(r.status, 200);
+      assert.match(r.text, /data-testid="picker"/);
+      assert.match(r.text, /value="sandbox"/);
+      assert.doesNotMatch(r.text, /value="wechat"/);
+      assert.match(r.text, /To pay with WeChat Pay, scan this code with the WeChat Pay app\./);
+      const zh = await page(`/s/${stand.code}`, BROWSER_UA, 'zh-CN');
+      assert.match(zh.text, /请打开微信[^扫]*扫一扫/);
+    });
+
     test('signed in, WeChat gets the amount page and a JSAPI order for its openid', async () => {
       const { cookie } = await signIn();
       const r = await get(`${s.url}/s/${stand.code}`, { cookie, 'accept-language': 'zh-CN' });

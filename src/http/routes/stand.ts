@@ -11,7 +11,7 @@ import type { Principal } from '../../core/roles.ts';
 import type { Runtime } from '../../runtime.ts';
 import { principal } from '../app.ts';
 import { actingMerchant, requireMerchant } from '../auth.ts';
-import { StandService, type StandContext } from '../../stand/service.ts';
+import { paidOnlyInOwnApp, StandService, type StandContext } from '../../stand/service.ts';
 import { StandSigner } from '../../stand/token.ts';
 import { APP_CHANNEL, detectWalletApp } from '../../stand/ua.ts';
 import { amountPage, notFoundPage, printPage, resultPage, troublePage } from '../../stand/pages.ts';
@@ -176,8 +176,13 @@ export function standRoutes(rt: Runtime): FastifyPluginAsync {
       const channel = app ? APP_CHANNEL[app] : null;
       const base = { locale, code: ctx.stand.code, merchantName: ctx.merchantName, storeName: ctx.storeName, currency: ctx.currency };
       if (!channel || !wallets.includes(channel)) {
-        const notice = channel ? STAND_TEXT[locale].notOffered(walletName(channel, locale)) : null;
-        return html(reply, 200, amountPage({ ...base, wallet: null, choices: wallets, notice }), locale);
+        // Another app cannot pay a wallet that works only inside its own app: say how, do not offer a dead button.
+        const ownApp = wallets.filter(paidOnlyInOwnApp);
+        const notices = [
+          ...(channel ? [STAND_TEXT[locale].notOffered(walletName(channel, locale))] : []),
+          ...ownApp.map((c) => STAND_TEXT[locale].scanWithApp(walletName(c, locale))),
+        ];
+        return html(reply, 200, amountPage({ ...base, wallet: null, choices: wallets.filter((c) => !paidOnlyInOwnApp(c)), notice: notices.length ? notices.join(' ') : null }), locale);
       }
       const auth = await stands.payerAuth(ctx.stand, channel);
       if (auth && !payerFrom(req, ctx, channel)) {
