@@ -84,15 +84,19 @@ const zhHant: Catalog = {
   internal: () => '系統發生錯誤，可使用相同的請求編號安全重試。',
 };
 
-/** The best of our locales for an Accept-Language header: Traditional for zh-Hant/TW/HK/MO, Simplified for other Chinese. */
-export function pickLocale(acceptLanguage: string | undefined): Locale {
+/**
+ * The best of our locales for an Accept-Language header: Traditional for zh-Hant/TW/HK/MO, Simplified for
+ * other Chinese. `fallback` when it names none of ours, or only `*` (a wallet's page falls back to Chinese).
+ */
+export function pickLocale(acceptLanguage: string | undefined, fallback: Locale = 'en'): Locale {
   for (const part of (acceptLanguage ?? '').split(',')) {
     const tag = part.split(';')[0]!.trim().toLowerCase();
     if (!tag) continue;
     if (tag.startsWith('zh')) return /hant|-tw|-hk|-mo/.test(tag) ? 'zh-Hant' : 'zh-Hans';
-    if (tag.startsWith('en') || tag === '*') return 'en';
+    if (tag.startsWith('en')) return 'en';
+    if (tag === '*') return fallback;
   }
-  return 'en';
+  return fallback;
 }
 
 /** The message to show: the specific English one, or its Chinese counterpart. */

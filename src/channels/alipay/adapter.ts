@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { post, type HttpReply } from '../http.ts';
 import { signRequest, toPem, verifyNotify, verifyResponse } from './signing.ts';
 import { AlipayBillError, parseBillZip } from './bill.ts';
+import { beijingText } from '../china-time.ts';
 
 export const ALIPAY_GATEWAY = 'https://openapi.alipay.com/gateway.do';
 
@@ -91,7 +92,7 @@ export function alipayAccountFrom(
 
 /** Alipay's `timestamp`: `yyyy-MM-dd HH:mm:ss` in GMT+8. */
 export function alipayTimestamp(d: Date = new Date()): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+  return beijingText(d);
 }
 
 /** "88.88" → 8888, exact (no floats); anything else → null. */

@@ -5,6 +5,7 @@ import type { Faults } from '../emulator-faults.ts';
 import {
   DETAIL_BEGIN, DETAIL_COLUMNS, DETAIL_END, DETAIL_TITLE, REFUND, SUMMARY_BEGIN, SUMMARY_COLUMNS, SUMMARY_END, SUMMARY_TITLE, TRADE,
 } from './bill.ts';
+import { beijingText } from '../china-time.ts';
 
 /** One money movement in the emulator's books, as the bill lists it. */
 export interface BillEntry {
@@ -30,7 +31,7 @@ export function serviceFee(fen: number): number {
 
 const yuan = (fen: number) => toDecimalString({ minor: fen, currency: 'CNY' });
 /** ISO → `yyyy-MM-dd HH:mm:ss` in GMT+8. */
-const beijing = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+const beijing = (iso: string) => beijingText(new Date(iso));
 const cnDate = (d: string) => `${d.slice(0, 4)}年${d.slice(5, 7)}月${d.slice(8, 10)}日`;
 
 /**

@@ -6,9 +6,10 @@ import { alipayTimestamp, fen } from './adapter.ts';
 import { notifyContent, responseKey, rsa2Sign, signedResponse, toPem, verifyRequest } from './signing.ts';
 import { EmulatorDb } from '../emulator-db.ts';
 import { FaultBook, faultRoutes, type Faults } from '../emulator-faults.ts';
-import { toDecimalString } from '../../core/money.ts';
+import { parseTwoDecimals, toDecimalString } from '../../core/money.ts';
 import { buildBillZip, type BillEntry } from './bill-writer.ts';
-import { cashierLang, cashierPage, outcomePage } from './cashier-page.ts';
+import { cashierLocale, cashierPage, outcomePage, type CashierWallet } from '../cashier-page.ts';
+import { parseBeijingText } from '../china-time.ts';
 
 /**
  * Alipay's side of face-to-face payment, for tests and demos: the OpenAPI 2.0 gateway at POST
@@ -74,12 +75,6 @@ function pair(): { priv: string; pub: string } {
 
 const toDecimal = (minor: number): string => toDecimalString({ minor, currency: 'CNY' });
 
-/** `yyyy-MM-dd HH:mm:ss` (GMT+8) → epoch ms, or null. */
-function parseAlipayTime(s: unknown): number | null {
-  if (typeof s !== 'string' || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(s)) return null;
-  const t = Date.parse(`${s.replace(' ', 'T')}+08:00`);
-  return Number.isNaN(t) ? null : t;
-}
 
 export class AlipayEmulator {
   readonly db: Database.Database;
@@ -285,7 +280,7 @@ export class AlipayEmulator {
           if (existing.status === 'TRADE_CLOSED' || existing.status === 'PRECREATED_CLOSED') return biz('ACQ.TRADE_HAS_CLOSE', '交易已经关闭');
           return ok({ out_trade_no: outTradeNo, qr_code: existing.qr_code });
         }
-        const expires = parseAlipayTime(b.time_expire);
+        const expires = parseBeijingText(b.time_expire);
         const token = randomBytes(12).toString('hex');
         const row: TradeRow = {
           app_id: appId, out_trade_no: outTradeNo, trade_no: this.newTradeNo(), amount, status: 'PRECREATED', subject: b.subject,
@@ -559,22 +554,27 @@ export class AlipayEmulator {
         .send(Buffer.from(file.zip));
     });
     app.get<{ Params: { token: string }; Querystring: { lang?: string } }>('/cashier/:token', async (request, reply) => {
-      const lang = cashierLang(request.query.lang, request.headers['accept-language']);
+      const locale = cashierLocale(ALIPAY, request.query.lang, request.headers['accept-language']);
       const row = this.open(request.params.token);
       reply.type('text/html; charset=utf-8');
-      if (!row) return reply.code(404).send(outcomePage(lang, 'not_found'));
-      if (row.status !== 'WAIT_BUYER_PAY') return outcomePage(lang, 'not_payable');
-      return cashierPage(lang, { amount: toDecimal(row.amount), merchant: this.apps.get(row.app_id)?.name ?? row.app_id, subject: row.subject });
+      if (!row) return reply.code(404).send(outcomePage({ wallet: ALIPAY, locale, outcome: 'not_found' }));
+      if (row.status !== 'WAIT_BUYER_PAY') return outcomePage({ wallet: ALIPAY, locale, outcome: 'not_payable' });
+      return cashierPage({
+        wallet: ALIPAY, locale, amount: { minor: row.amount, currency: 'CNY' }, merchant: this.apps.get(row.app_id)?.name ?? row.app_id, subject: row.subject,
+        // Posts back to this page; the language rides in the form, as the page's URL may carry none.
+        form: { target: { pay: request.params.token, decline: request.params.token }, fields: { lang: locale } },
+      });
     });
     app.post<{ Params: { token: string } }>('/cashier/:token', async (request, reply) => {
       const form = new URLSearchParams(String(request.body ?? ''));
-      const lang = cashierLang(form.get('lang') ?? undefined, request.headers['accept-language']);
+      const locale = cashierLocale(ALIPAY, form.get('lang'), request.headers['accept-language']);
       const action = form.get('action') === 'pay' ? 'pay' : 'decline';
       const r = this.scan(request.params.token, action);
       reply.type('text/html; charset=utf-8');
-      if (r.code === 'QR_NOT_FOUND') return reply.code(404).send(outcomePage(lang, 'not_found'));
-      if (r.code === 'TRADE_NOT_PAYABLE') return outcomePage(lang, 'not_payable');
-      return outcomePage(lang, r.code === '10000' ? 'paid' : 'declined', typeof r.total_amount === 'string' ? r.total_amount : undefined);
+      if (r.code === 'QR_NOT_FOUND') return reply.code(404).send(outcomePage({ wallet: ALIPAY, locale, outcome: 'not_found' }));
+      if (r.code === 'TRADE_NOT_PAYABLE') return outcomePage({ wallet: ALIPAY, locale, outcome: 'not_payable' });
+      const paid = r.code === '10000' ? parseTwoDecimals(r.total_amount) : null;
+      return outcomePage({ wallet: ALIPAY, locale, outcome: r.code === '10000' ? 'paid' : 'declined', ...(paid !== null ? { amount: { minor: paid, currency: 'CNY' } } : {}) });
     });
     app.post('/scan', async (request, reply) => {
       const b = (request.body && typeof request.body === 'object' ? request.body : {}) as { qr_code?: unknown; action?: unknown };
@@ -585,6 +585,8 @@ export class AlipayEmulator {
     app.get('/emulator/charges', async () => this.chargeSummary());
   }
 }
+
+const ALIPAY: CashierWallet = { name: { 'zh-Hans': '支付宝', 'zh-Hant': '支付寶', en: 'Alipay' }, home: 'zh-Hans' };
 
 /** Run the emulator on its own port: gateway at `${url}/gateway.do`. */
 export async function startAlipayEmulator(opts: AlipayEmulatorOptions & { port: number; host?: string }): Promise<{ url: string; emulator: AlipayEmulator; keys: AlipayKeys; app: FastifyInstance; close(): Promise<void> }> {

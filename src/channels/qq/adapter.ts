@@ -7,6 +7,7 @@ import { post, type ClientCertificate, type HttpReply } from '../http.ts';
 import { buildXml, parseXml, signedParams, verify, XmlError, type Params, type SignType } from '../wechat/sign.ts';
 import { mapTradeState, paid } from '../wechat/v2-states.ts';
 import { parseStatement } from './statement.ts';
+import { beijingTime } from '../china-time.ts';
 
 /** Everything but reverse and refund. */
 export const QPAY_API = 'https://qpay.qq.com';
@@ -330,10 +331,6 @@ export function opUserPasswd(password: string): string {
   return createHash('md5').update(password, 'utf8').digest('hex');
 }
 
-/** yyyyMMddHHmmss in Beijing time (UTC+8, no DST). */
-export function beijingTime(d: Date): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
 
 /**
  * A merchant's channel account (credentials mchId, apiKey, signType, opUserId, opUserPassword, optional
@@ -360,3 +357,5 @@ export function qqAccountFrom(
     timing: { ...timing, payCodeGiveUpMs: Math.max(timing.payCodeGiveUpMs ?? 30_000, minReverse), minReverseDelayMs: minReverse },
   };
 }
+
+export { beijingTime };

@@ -7,7 +7,8 @@ import { EmulatorDb } from '../emulator-db.ts';
 import { FaultBook, faultRoutes, type Faults } from '../emulator-faults.ts';
 import { QPAY_PATHS, opUserPasswd } from './adapter.ts';
 import { buildBill, qqFee, type BillRow } from './statement.ts';
-import { cashierPage, outcomePage, pickLanguage } from './cashier.ts';
+import { cashierLocale, cashierPage, outcomePage, type CashierOutcome, type CashierWallet } from '../cashier-page.ts';
+import { beijingText, beijingTime, parseBeijingTime } from '../china-time.ts';
 
 /**
  * QQ Wallet's (qpay) side, for tests and local runs: every cgi path of both hosts on one server, XML in
@@ -379,7 +380,7 @@ export class QqEmulator {
     const charges = this.books.stmt('SELECT * FROM charges WHERE mch_id = ? AND at >= ? AND at < ? ORDER BY id').all(mch, from, to) as Array<{ out_trade_no: string; kind: string; amount: number; ref: string | null; at: string }>;
     const rows: BillRow[] = charges.map((c) => {
       const t = this.row(mch, c.out_trade_no)!;
-      const base = { time: beijingText(c.at), mchId: mch, deviceInfo: t.device_info, transactionId: t.transaction_id, outTradeNo: c.out_trade_no, openid: OPENID, tradeType: t.trade_type, total: t.amount, body: t.body };
+      const base = { time: beijingText(new Date(c.at)), mchId: mch, deviceInfo: t.device_info, transactionId: t.transaction_id, outTradeNo: c.out_trade_no, openid: OPENID, tradeType: t.trade_type, total: t.amount, body: t.body };
       if (c.kind === 'charge') return { ...base, state: 'SUCCESS', refundId: '', outRefundNo: '', refund: 0, refundType: '', refundStatus: '', fee: qqFee(c.amount) };
       const refund = c.ref ? this.books.stmt('SELECT refund_id FROM refunds WHERE mch_id = ? AND out_refund_no = ?').get(mch, c.ref) as { refund_id: string } | undefined : undefined;
       return {
@@ -461,25 +462,28 @@ export class QqEmulator {
       return this.scan(String(body.code_url ?? ''), body.action === 'decline' ? 'decline' : 'pay');
     });
     app.get<{ Params: { token: string }; Querystring: { lang?: string } }>('/cashier/:token', async (request, reply) => {
-      const lang = pickLanguage(request.query.lang, request.headers['accept-language']);
+      const locale = cashierLocale(QQ, request.query.lang, request.headers['accept-language']);
       const row = this.byToken(request.params.token);
       reply.header('content-type', 'text/html; charset=utf-8');
-      if (!row) return reply.code(404).send(outcomePage(lang, 'unknown', ''));
+      if (!row) return reply.code(404).send(outcomePage({ wallet: QQ, locale, outcome: 'not_found' }));
       const merchant = this.merchants.get(row.mch_id)?.name ?? row.mch_id;
-      if (row.state !== 'NOTPAY') return outcomePage(lang, row.state === 'SUCCESS' || row.state === 'REFUND' ? 'already_paid' : 'closed', merchant);
-      return cashierPage(lang, { token: request.params.token, amount: row.amount, merchant });
+      if (row.state !== 'NOTPAY') return outcomePage({ wallet: QQ, locale, merchant, outcome: row.state === 'SUCCESS' || row.state === 'REFUND' ? 'already_paid' : 'closed' });
+      // Each button posts to its own path, relative to the page, so it works wherever the emulator is mounted.
+      const to = (action: string) => `${encodeURIComponent(request.params.token)}/${action}?lang=${locale}`;
+      return cashierPage({ wallet: QQ, locale, amount: { minor: row.amount, currency: 'CNY' }, merchant, form: { target: { pay: to('pay'), decline: to('decline') } } });
     });
     app.post<{ Params: { token: string; action: string }; Querystring: { lang?: string } }>('/cashier/:token/:action', async (request, reply) => {
-      const lang = pickLanguage(request.query.lang, request.headers['accept-language']);
+      const locale = cashierLocale(QQ, request.query.lang, request.headers['accept-language']);
       reply.header('content-type', 'text/html; charset=utf-8');
       const action = request.params.action === 'decline' ? 'decline' : request.params.action === 'pay' ? 'pay' : null;
-      if (!action) return reply.code(404).send(outcomePage(lang, 'unknown', ''));
+      if (!action) return reply.code(404).send(outcomePage({ wallet: QQ, locale, outcome: 'not_found' }));
       const row = this.byToken(request.params.token);
       const merchant = row ? this.merchants.get(row.mch_id)?.name ?? row.mch_id : '';
       const r = this.scan(request.params.token, action);
-      if (r.ok) return outcomePage(lang, 'paid', merchant);
-      if (action === 'decline' && r.state === 'NOTPAY' && r.message === 'the customer backed out') return outcomePage(lang, 'declined', merchant);
-      return outcomePage(lang, r.state === 'SUCCESS' || r.state === 'REFUND' ? 'already_paid' : r.message === 'the QR code has expired' ? 'expired' : r.state === 'ORDERNOTEXIST' ? 'unknown' : 'closed', merchant);
+      const outcome: CashierOutcome = r.ok ? 'paid'
+        : action === 'decline' && r.state === 'NOTPAY' && r.message === 'the customer backed out' ? 'declined'
+        : r.state === 'SUCCESS' || r.state === 'REFUND' ? 'already_paid' : r.message === 'the QR code has expired' ? 'expired' : r.state === 'ORDERNOTEXIST' ? 'not_found' : 'closed';
+      return outcomePage({ wallet: QQ, locale, outcome, merchant });
     });
     app.get('/emulator/charges', async () => this.chargeSummary());
     faultRoutes(app, this.faults);
@@ -496,21 +500,15 @@ export class QqEmulator {
   }
 }
 
-/** ISO → yyyyMMddHHmmss in Beijing time. */
-function beijing(iso: string): string {
-  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
+const QQ: CashierWallet = { name: { 'zh-Hans': 'QQ钱包', 'zh-Hant': 'QQ錢包', en: 'QQ Wallet' }, verb: { 'zh-Hans': '支付', 'zh-Hant': '支付' }, home: 'zh-Hans' };
 
-/** ISO → `yyyy-MM-dd HH:mm:ss` in Beijing time, as bills print it. */
-function beijingText(iso: string): string {
-  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+function beijing(iso: string): string {
+  return beijingTime(new Date(iso));
 }
 
 function parseBeijing(text: string): string | null {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (!m) return null;
-  const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`);
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
+  const t = parseBeijingTime(text);
+  return t === null ? null : new Date(t).toISOString();
 }
 
 /** Run QQ Wallet's side as its own server; `publicUrl` defaults to where it listens. */

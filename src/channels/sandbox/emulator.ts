@@ -4,6 +4,7 @@ import { post } from '../http.ts';
 import { EmulatorDb } from '../emulator-db.ts';
 import { parseTwoDecimals, toDecimalString } from '../../core/money.ts';
 import { safeEqualHex } from '../../security/secrets.ts';
+import { cashierLocale, cashierPage, outcomePage, type CashierWallet } from '../cashier-page.ts';
 import { PAYMENT_CODE, SIGNATURE_HEADER, signBody, type NotifyBody, type TradeReply, type WalletTradeStatus } from './protocol.ts';
 
 export interface SandboxFaults {
@@ -294,12 +295,19 @@ export class SandboxWallet {
       if (typeof body.qr_code !== 'string') return reply.code(400).send({ code: 'INVALID_PARAM', msg: 'qr_code is required' });
       return this.scan(body.qr_code, body.action === 'decline' ? 'decline' : 'pay');
     });
-    app.get<{ Params: { mch: string; no: string } }>('/qr/:mch/:no', async (request, reply) => {
+    app.get<{ Params: { mch: string; no: string }; Querystring: { lang?: string } }>('/qr/:mch/:no', async (request, reply) => {
       const row = this.trade(request.params.mch, request.params.no);
       // A browser (a phone's camera, or a one-code stand sending the wallet app here) gets the cashier.
       if (/text\/html/.test(request.headers.accept ?? '')) {
-        return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store')
-          .send(cashierPage(row, request.params.mch, request.params.no, request.headers['accept-language']));
+        const locale = cashierLocale(SANDBOX, request.query.lang, request.headers['accept-language']);
+        const html = row?.status === 'WAIT_BUYER_PAY'
+          // Pay or Decline goes through /scan (two levels up), exactly like the scripted customer the tests use.
+          ? cashierPage({
+            wallet: SANDBOX, locale, amount: { minor: row.amount, currency: 'CNY' }, merchant: request.params.mch,
+            form: { target: { pay: '../../scan', decline: '../../scan' }, fields: { qr_code: qrFor('saoma-sandbox://qr', row) }, json: { paid: { code: 'SUCCESS' }, declined: { code: 'PAY_DECLINED' } } },
+          })
+          : outcomePage({ wallet: SANDBOX, locale, outcome: !row ? 'not_found' : row.status === 'SUCCESS' ? 'already_paid' : 'not_payable' });
+        return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
       }
       return row ? { out_trade_no: row.out_trade_no, total_amount: toDecimal(row.amount), trade_status: row.status } : { code: 'TRADE_NOT_EXIST' };
     });
@@ -314,38 +322,7 @@ export class SandboxWallet {
   }
 }
 
-const CASHIER_TEXT = {
-  'zh-Hans': { pay: '付款', decline: '取消', to: '付款给商户', paid: '付款成功', declined: '已取消付款', gone: '该订单无法支付' },
-  'zh-Hant': { pay: '付款', decline: '取消', to: '付款給商戶', paid: '付款成功', declined: '已取消付款', gone: '此訂單無法支付' },
-  en: { pay: 'Pay', decline: 'Decline', to: 'Pay merchant', paid: 'Paid', declined: 'Payment declined', gone: 'This order cannot be paid' },
-};
-
-const escHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-/**
- * The sandbox wallet app's cashier for one order: what a customer sees after scanning its QR. Pay or
- * Decline goes through /scan, exactly like the scripted customer the tests use.
- */
-function cashierPage(row: TradeRow | undefined, mch: string, no: string, acceptLanguage: string | undefined): string {
-  const tag = (acceptLanguage ?? '').split(',')[0]!.trim().toLowerCase();
-  const lang = tag.startsWith('zh') ? (/hant|-tw|-hk|-mo/.test(tag) ? 'zh-Hant' : 'zh-Hans') : 'en';
-  const t = CASHIER_TEXT[lang];
-  const open = row?.status === 'WAIT_BUYER_PAY';
-  const qr = `saoma-sandbox://qr/${encodeURIComponent(mch)}/${encodeURIComponent(no)}`;
-  const outcome = row?.status === 'SUCCESS' ? t.paid : open ? '' : t.gone;
-  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sandbox wallet</title>
-<style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:2rem auto;padding:0 1rem;text-align:center}button{font-size:1.2rem;padding:.8rem 2rem;margin:.5rem}</style></head><body>
-<p>${escHtml(t.to)} ${escHtml(mch)}</p><h1>¥${row ? toDecimal(row.amount) : '—'}</h1>
-${open ? `<button data-testid="pay" id="pay">${escHtml(t.pay)}</button><button data-testid="decline" id="decline">${escHtml(t.decline)}</button>` : ''}
-<p data-testid="outcome" id="outcome">${escHtml(outcome)}</p>
-<script>
-var T=${JSON.stringify({ paid: t.paid, declined: t.declined, gone: t.gone, qr }).replace(/</g, '\\u003c')};
-function act(a){document.querySelectorAll('button').forEach(function(b){b.disabled=true});
-fetch('../../scan',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({qr_code:T.qr,action:a})}).then(function(r){return r.json()}).then(function(b){
-document.getElementById('outcome').textContent=b.code==='SUCCESS'?T.paid:b.code==='PAY_DECLINED'?T.declined:T.gone})}
-var p=document.getElementById('pay'),d=document.getElementById('decline');if(p){p.onclick=function(){act('pay')};d.onclick=function(){act('decline')}}
-</script></body></html>`;
-}
+const SANDBOX: CashierWallet = { name: { 'zh-Hans': '沙箱钱包', 'zh-Hant': '沙盒錢包', en: 'Sandbox wallet' }, home: 'en' };
 
 function qrFor(base: string, row: TradeRow): string {
   return `${base}/${encodeURIComponent(row.mch_id)}/${encodeURIComponent(row.out_trade_no)}`;

@@ -4,7 +4,7 @@ import { createPrivateKey, generateKeyPairSync, randomBytes, randomInt, X509Cert
 import { post } from '../http.ts';
 import { EmulatorDb } from '../emulator-db.ts';
 import { FaultBook, faultRoutes, type Faults } from '../emulator-faults.ts';
-import { toDecimalString } from '../../core/money.ts';
+import { cashierLocale, cashierPage, outcomePage, type CashierWallet } from '../cashier-page.ts';
 import { billFileName, billText, packBill, type BillLine } from './bill.ts';
 import { emulatorPki, testMerchantCredentials } from './fixtures.ts';
 import { beijingTime, parseBeijingTime } from './orders.ts';
@@ -424,57 +424,28 @@ export class UnionpayEmulator {
     faultRoutes(app, this.faults);
 
     app.get<{ Params: { token: string }; Querystring: { lang?: string } }>('/cashier/:token', async (request, reply) => {
-      const lang = pickLang(request.query.lang, request.headers['accept-language']);
+      const locale = cashierLocale(UNIONPAY, request.query.lang, request.headers['accept-language']);
       const row = this.books.stmt('SELECT * FROM trades WHERE qr_token = ?').get(request.params.token) as TradeRow | undefined;
-      return reply.type('text/html; charset=utf-8').send(cashierPage(lang, row ? { amount: row.amount, merchant: this.merchants.get(row.mer_id)?.name ?? row.mer_id, token: row.qr_token!, open: row.state === 'UNPAID' } : null));
+      reply.type('text/html; charset=utf-8');
+      if (!row) return outcomePage({ wallet: UNIONPAY, locale, outcome: 'not_found' });
+      const shown = { wallet: UNIONPAY, locale, amount: { minor: row.amount, currency: 'CNY' as const }, merchant: this.merchants.get(row.mer_id)?.name ?? row.mer_id };
+      if (row.state !== 'UNPAID') return outcomePage({ ...shown, outcome: 'not_payable' });
+      // Both buttons post `action` to this page's own path, relative to it, so it works under any mount prefix.
+      const self = `${encodeURIComponent(row.qr_token!)}?lang=${locale}`;
+      return cashierPage({ ...shown, form: { target: { pay: self, decline: self } } });
     });
     app.post<{ Params: { token: string }; Querystring: { lang?: string } }>('/cashier/:token', async (request, reply) => {
-      const lang = pickLang(request.query.lang, request.headers['accept-language']);
+      const locale = cashierLocale(UNIONPAY, request.query.lang, request.headers['accept-language']);
       const action = formDecode(String(request.body ?? '')).action === 'decline' ? 'decline' : 'pay';
       const r = this.scan(`/${request.params.token}`, action);
-      return reply.type('text/html; charset=utf-8').send(outcomePage(lang, r.ok ? 'paid' : r.state === 'DECLINED' ? 'declined' : 'refused', r.message));
+      return reply.type('text/html; charset=utf-8').send(outcomePage({
+        wallet: UNIONPAY, locale, outcome: r.ok ? 'paid' : r.state === 'DECLINED' ? 'declined' : r.state === 'NOT_FOUND' ? 'not_found' : r.state === 'EXPIRED' ? 'expired' : 'not_payable',
+      }));
     });
   }
 }
 
-type Lang = 'zh-Hans' | 'zh-Hant' | 'en';
-
-function pickLang(q: string | undefined, accept: string | string[] | undefined): Lang {
-  const want = (q ?? (Array.isArray(accept) ? accept[0] : accept) ?? '').toLowerCase();
-  if (/zh-(hant|tw|hk|mo)/.test(want)) return 'zh-Hant';
-  if (want.startsWith('zh')) return 'zh-Hans';
-  if (want.startsWith('en')) return 'en';
-  return 'zh-Hans';
-}
-
-const TEXT: Record<Lang, { title: string; pay: (amt: string, who: string) => string; payBtn: string; decline: string; paid: string; declined: string; refused: string; gone: string }> = {
-  'zh-Hans': { title: '云闪付', pay: (a, w) => `向 ${w} 付款 ¥${a}`, payBtn: '付款', decline: '拒绝', paid: '支付成功', declined: '已取消支付', refused: '无法支付', gone: '二维码无效' },
-  'zh-Hant': { title: '雲閃付', pay: (a, w) => `向 ${w} 付款 ¥${a}`, payBtn: '付款', decline: '拒絕', paid: '支付成功', declined: '已取消支付', refused: '無法支付', gone: '二維碼無效' },
-  en: { title: 'UnionPay', pay: (a, w) => `Pay ¥${a} to ${w}`, payBtn: 'Pay', decline: 'Decline', paid: 'Paid', declined: 'Payment declined', refused: 'Cannot pay', gone: 'This QR code is not valid' },
-};
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function page(lang: Lang, body: string): string {
-  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${TEXT[lang].title}</title>`
-    + `<style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:2rem auto;text-align:center}button{font-size:1.2rem;margin:.5rem;padding:.6rem 1.4rem}</style></head><body><h1>${TEXT[lang].title}</h1>${body}</body></html>`;
-}
-
-function cashierPage(lang: Lang, t: { amount: number; merchant: string; token: string; open: boolean } | null): string {
-  const x = TEXT[lang];
-  if (!t) return page(lang, `<p data-testid="outcome">${x.gone}</p>`);
-  const amt = toDecimalString({ minor: t.amount, currency: 'CNY' });
-  if (!t.open) return page(lang, `<p>${esc(x.pay(amt, t.merchant))}</p><p data-testid="outcome">${x.refused}</p>`);
-  const q = `?lang=${lang}`;
-  return page(lang, `<p data-testid="summary">${esc(x.pay(amt, t.merchant))}</p>`
-    + `<form method="post" action="${esc(t.token)}${q}"><input type="hidden" name="action" value="pay"><button type="submit" data-testid="pay">${x.payBtn}</button></form>`
-    + `<form method="post" action="${esc(t.token)}${q}"><input type="hidden" name="action" value="decline"><button type="submit" data-testid="decline">${x.decline}</button></form>`);
-}
-
-function outcomePage(lang: Lang, outcome: 'paid' | 'declined' | 'refused', detail: string): string {
-  const x = TEXT[lang];
-  return page(lang, `<p data-testid="outcome" data-outcome="${outcome}">${x[outcome]}</p><p><small>${esc(detail)}</small></p>`);
-}
+const UNIONPAY: CashierWallet = { name: { 'zh-Hans': '云闪付', 'zh-Hant': '雲閃付', en: 'UnionPay' }, home: 'zh-Hans' };
 
 /** Run UnionPay's side as its own server; QR codes point at its cashier page. */
 export async function startUnionpayEmulator(opts: { port: number; dbPath: string; host?: string; merchants?: UnionpayMerchant[]; faults?: Partial<Faults> }): Promise<{ url: string; emulator: UnionpayEmulator; app: FastifyInstance }> {

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { beijingTime, parseBeijingTime } from '../china-time.ts';
+
+export { beijingTime, parseBeijingTime };
 
 /**
  * UnionPay names a transaction by `orderId` + `txnTime` (the merchant's send time), and every later call
@@ -33,17 +36,7 @@ function hex39(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 39);
 }
 
-/** `YYYYMMDDhhmmss` in Beijing time (UTC+8, no DST), as ACP's `txnTime` and `payTimeout` want. */
-export function beijingTime(d: Date): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
 
-export function parseBeijingTime(s: string | undefined): number | null {
-  const m = s ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s) : null;
-  if (!m) return null;
-  const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`);
-  return Number.isNaN(t) ? null : t;
-}
 
 /**
  * The cancel's txnTime: the trade's own send time plus one second, or the trade's very second when one more

@@ -10,6 +10,7 @@ import { buildXml, parseXml, sign, signedParams, verify, type Params, type SignT
 import { aeadDecrypt, jsapiMessage, rfc3339Beijing, rsaSign, unixSeconds, v3Nonce, verifyWechatpaySignature } from './v3.ts';
 import { mapRefund, mapTransaction, V3_CREATE_DEFINITE_FAIL, V3_REFUND_DEFINITE_FAIL, WechatV3Client, type V3Reply, type WechatV3Credentials } from './v3-client.ts';
 import { BillError, parseBill } from './bill.ts';
+import { beijingTime } from '../china-time.ts';
 
 export const WECHAT_API = 'https://api.mch.weixin.qq.com';
 export const WECHAT_OAUTH = 'https://open.weixin.qq.com';
@@ -442,10 +443,6 @@ function mapError(r: Reply): TradeStatus {
   return { status: 'unknown', code: r.err_code ?? 'FAIL', message: r.err_code_des ?? r.err_code ?? 'unrecognised answer' };
 }
 
-/** yyyyMMddHHmmss in Beijing time (UTC+8, no DST), as v2 time_expire wants. */
-export function beijingTime(d: Date): string {
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
 
 /**
  * A merchant's channel account as adapter options. Credentials:
@@ -484,3 +481,6 @@ export function wechatAccountFrom(
     timing: { ...timing, payCodeGiveUpMs: Math.max(timing.payCodeGiveUpMs ?? 30_000, minReverse), minReverseDelayMs: minReverse },
   };
 }
+
+/** v2 `time_expire` and friends are Beijing time. */
+export { beijingTime };

@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { WechatEmulator, WechatMerchant } from './emulator.ts';
 import { sign, type SignType } from './sign.ts';
 import { jsapiMessage, rsaVerify } from './v3.ts';
-import { format } from '../../core/money.ts';
+import { cashierLocale, cashierPage, outcomePage, type CashierWallet } from '../cashier-page.ts';
 
 /**
  * The customer's side of WeChat in a browser: the 公众号 OAuth (`/connect/oauth2/authorize` → code,
@@ -11,22 +11,7 @@ import { format } from '../../core/money.ts';
  * (served as `/emulator/jsbridge.js`; `getBrandWCPayRequest` pays through `/emulator/jsapi/pay`), and a
  * cashier page for NATIVE codes (`/cashier/<token>`, the token being code_url's `pr`).
  */
-type Lang = 'zh-Hans' | 'zh-Hant' | 'en';
-
-function langOf(req: FastifyRequest): Lang {
-  const q = (req.query as { lang?: string }).lang ?? String(req.headers['accept-language'] ?? '');
-  if (/zh-(Hant|TW|HK|MO)/i.test(q)) return 'zh-Hant';
-  if (/^zh/i.test(q)) return 'zh-Hans';
-  return 'en';
-}
-
-const TEXT: Record<Lang, { title: string; pay: (amount: string, merchant: string) => string; payBtn: string; decline: string; paid: string; declined: string; refused: string }> = {
-  'zh-Hans': { title: '微信支付', pay: (a, m) => `向 ${m} 支付 ${a}`, payBtn: '支付', decline: '取消', paid: '支付成功', declined: '已取消支付', refused: '无法支付' },
-  'zh-Hant': { title: '微信支付', pay: (a, m) => `向 ${m} 付款 ${a}`, payBtn: '付款', decline: '取消', paid: '付款成功', declined: '已取消付款', refused: '無法付款' },
-  en: { title: 'WeChat Pay', pay: (a, m) => `Pay ${a} to ${m}`, payBtn: 'Pay', decline: 'Decline', paid: 'Paid', declined: 'Payment cancelled', refused: 'Cannot pay' },
-};
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const WECHAT: CashierWallet = { name: { 'zh-Hans': '微信支付', 'zh-Hant': '微信支付', en: 'WeChat Pay' }, verb: { 'zh-Hans': '支付' }, home: 'zh-Hans' };
 
 /** The customer a code stands for: stable per app id, as WeChat's openid is per 公众号. */
 export function emulatedOpenid(appId: string): string {
@@ -135,24 +120,18 @@ export function webRoutes(app: FastifyInstance, emu: WechatEmulator): void {
   });
 
   app.get('/cashier/:token', async (req, reply) => {
-    const lang = langOf(req);
-    const t = TEXT[lang];
-    const row = emu.tradeBy('code_token', (req.params as { token: string }).token);
-    if (!row) return reply.code(404).type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><p data-testid="outcome">${t.refused}</p>`);
-    // WeChat shows yuan as ¥ in every language; en's Intl would write CN¥.
-    const amount = format({ minor: row.amount, currency: 'CNY' }, 'zh-CN');
-    const self = `${base(req)}/cashier/${encodeURIComponent((req.params as { token: string }).token)}`;
-    return reply.type('text/html; charset=utf-8').send(`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${t.title}</title></head>
-<body><h1>${t.title}</h1><p data-testid="prompt">${esc(t.pay(amount, row.description || row.mch_id))}</p>
-<button data-testid="pay" onclick="go('pay')">${t.payBtn}</button> <button data-testid="decline" onclick="go('decline')">${t.decline}</button>
-<p data-testid="outcome"></p>
-<script>
-function go(action) {
-  fetch(${JSON.stringify(self)} + '/' + action, { method: 'POST' }).then(function (r) { return r.json(); }).then(function (r) {
-    document.querySelector('[data-testid=outcome]').textContent = r.ok ? ${JSON.stringify(t.paid)} : action === 'decline' ? ${JSON.stringify(t.declined)} : ${JSON.stringify(t.refused)} + (r.message ? ': ' + r.message : '');
-  });
-}
-</script></body></html>`);
+    const locale = cashierLocale(WECHAT, (req.query as { lang?: string }).lang, req.headers['accept-language']);
+    const token = (req.params as { token: string }).token;
+    const row = emu.tradeBy('code_token', token);
+    reply.type('text/html; charset=utf-8');
+    if (!row) return reply.code(404).send(outcomePage({ wallet: WECHAT, locale, outcome: 'not_found' }));
+    // The buttons post to /cashier/<token>/<action>, which answers payToken's JSON: `ok` when paid, and this
+    // message when the customer declined an order that could still be paid.
+    const to = (action: string) => `${encodeURIComponent(token)}/${action}`;
+    return cashierPage({
+      wallet: WECHAT, locale, amount: { minor: row.amount, currency: 'CNY' }, merchant: row.description || row.mch_id,
+      form: { target: { pay: to('pay'), decline: to('decline') }, json: { paid: { ok: true }, declined: { message: 'the customer cancelled' } } },
+    });
   });
   app.post('/cashier/:token/:action', async (req) => {
     const { token, action } = req.params as { token: string; action: string };

@@ -9,6 +9,7 @@ import { formatBill, type BillRow } from './bill.ts';
 import { aeadEncrypt, rfc3339Beijing, SIGNTEST_PREFIX, wechatpayHeaders, V3_SCHEMA } from './v3.ts';
 import { v3Routes } from './emulator-v3.ts';
 import { webRoutes } from './emulator-web.ts';
+import { beijingText, beijingTime, parseBeijingTime } from '../china-time.ts';
 
 /**
  * WeChat Pay's side, for tests and local runs: API v2 (XML, MD5/HMAC) and API v3 (JSON, RSA, AES-GCM
@@ -395,7 +396,7 @@ export class WechatEmulator {
     const rows: BillRow[] = [];
     const feeOf = (fen: number) => Math.floor((fen * 6 + 500) / 1000);
     for (const t of trades) {
-      rows.push({ time: beijingText(t.paid_at!), appId: t.appid, mchId: mch, transactionId: t.transaction_id, outTradeNo: t.out_trade_no, openid: t.openid ?? EMU_OPENID, tradeType: t.trade_type, state: 'SUCCESS', amount: t.amount, subject: t.description || 'Saoma', fee: feeOf(t.amount) });
+      rows.push({ time: beijingText(new Date(t.paid_at!)), appId: t.appid, mchId: mch, transactionId: t.transaction_id, outTradeNo: t.out_trade_no, openid: t.openid ?? EMU_OPENID, tradeType: t.trade_type, state: 'SUCCESS', amount: t.amount, subject: t.description || 'Saoma', fee: feeOf(t.amount) });
     }
     // A reversed payment-code trade is money returned too: WeChat lists it as a refund line.
     const returned = this.books.stmt(`SELECT * FROM charges WHERE mch_id = ? AND kind IN ('refund', 'reverse') ORDER BY id`).all(mch) as Array<{ out_trade_no: string; kind: string; amount: number; ref: string | null; at: string }>;
@@ -403,7 +404,7 @@ export class WechatEmulator {
       const t = this.books.stmt('SELECT * FROM trades WHERE mch_id = ? AND out_trade_no = ?').get(mch, c.out_trade_no) as TradeRow;
       const refund = c.ref ? this.refundRows(mch, { outRefundNo: c.ref })[0] : undefined;
       rows.push({
-        time: beijingText(c.at), appId: t.appid, mchId: mch, transactionId: t.transaction_id, outTradeNo: t.out_trade_no, openid: t.openid ?? EMU_OPENID,
+        time: beijingText(new Date(c.at)), appId: t.appid, mchId: mch, transactionId: t.transaction_id, outTradeNo: t.out_trade_no, openid: t.openid ?? EMU_OPENID,
         tradeType: t.trade_type, state: 'REFUND', amount: c.amount, refundId: refund?.refund_id ?? `REV${t.transaction_id}`, outRefundNo: c.ref ?? `REVOKE-${t.out_trade_no}`,
         refundStatus: 'SUCCESS', subject: t.description || 'Saoma', fee: -feeOf(c.amount),
       });
@@ -647,21 +648,13 @@ export function codeUrl(token: string): string {
   return `weixin://wxpay/bizpayurl?pr=${token}`;
 }
 
-/** ISO → yyyyMMddHHmmss in Beijing time. */
 export function beijing(iso: string): string {
-  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
-
-/** ISO → `yyyy-MM-dd HH:mm:ss` in Beijing time (the bill's 交易时间). */
-function beijingText(iso: string): string {
-  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+  return beijingTime(new Date(iso));
 }
 
 export function parseBeijing(text: string): string | null {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (!m) return null;
-  const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`);
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
+  const t = parseBeijingTime(text);
+  return t === null ? null : new Date(t).toISOString();
 }
 
 /**
