@@ -45,12 +45,19 @@ export function timingOverrides(config: { queryIntervalMs: number | null; payCod
   };
 }
 
-export interface Notification {
-  /** Identifies the notification itself, for idempotent ingestion. */
-  notifyId: string;
-  outTradeNo: string;
-  result: TradeStatus;
-}
+/**
+ * A verified notification: about a trade (its result is applied like a query's), or about one of its
+ * refunds (only a reason to ask the wallet about that refund now: the refund query decides).
+ */
+export type Notification =
+  | {
+    kind?: 'trade';
+    /** Identifies the notification itself, for idempotent ingestion. */
+    notifyId: string;
+    outTradeNo: string;
+    result: TradeStatus;
+  }
+  | { kind: 'refund'; notifyId: string; outTradeNo: string; outRefundNo: string };
 
 export interface NotificationReply {
   status: number;

@@ -116,6 +116,14 @@ export class PaymentService {
     const p = await this.store.db.selectFrom('payments').selectAll().where('merchant_id', '=', merchantId)
       .where('out_trade_no', '=', n.outTradeNo).where('channel', '=', channelName).executeTakeFirst();
     if (!p) throw new NotificationRejected(`no ${channelName} payment ${n.outTradeNo} for merchant ${merchantId}`, channel.notificationAck(false));
+    if (n.kind === 'refund') {
+      // The wallet says a refund moved: ask it now rather than at the next poll. What the query says decides.
+      const r = await this.store.db.selectFrom('refunds').select(['id', 'state']).where('payment_id', '=', p.id)
+        .where('out_refund_no', '=', n.outRefundNo).executeTakeFirst();
+      if (!r) throw new NotificationRejected(`no refund ${n.outRefundNo} on ${channelName} payment ${n.outTradeNo}`, channel.notificationAck(false));
+      if (!isFinalRefund(r.state as RefundState)) await this.driveRefund(r.id);
+      return channel.notificationAck(true);
+    }
     // The common case (the wallet confirming what we already booked, or a duplicate) needs no write.
     if (isFinalPayment(p.state as PaymentState) && p.state === n.result.status && (n.result.status !== 'succeeded' || n.result.amount === p.amount)) {
       return channel.notificationAck(true);
