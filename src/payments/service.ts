@@ -715,19 +715,28 @@ export class PaymentService {
   }
 
   async applyRefund(id: string, result: RefundStatus, also?: (tx: Tx, r: RefundRow) => Promise<void>): Promise<RefundRow> {
-    return this.store.write(async (tx) => {
-      const r = await tx.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      let next = r;
-      if (result.status === 'succeeded') next = await this.refundTransition(tx, r, 'succeeded', { channel_refund_no: result.channelRefundNo });
-      else if (result.status === 'failed') next = await this.refundTransition(tx, r, 'failed', { failure_message: `${result.code}: ${result.message}` });
-      else {
-        const patch = { next_poll_at: new Date(Date.now() + 2000).toISOString(), ...(result.status === 'unknown' ? { failure_message: result.message } : {}) };
-        next = r.state === 'pending' && result.status === 'unknown' ? await this.refundTransition(tx, r, 'unknown', patch) : r;
-        if (next === r) await tx.updateTable('refunds').set(patch).where('id', '=', id).execute();
+    // A refund can be settled from two places at once (the call's own answer, a poll, the wallet's refund
+    // notification): whoever loses the race reads the row again and finds it already moved.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.store.write(async (tx) => {
+          const r = await tx.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+          let next = r;
+          if (result.status === 'succeeded') next = await this.refundTransition(tx, r, 'succeeded', { channel_refund_no: result.channelRefundNo });
+          else if (result.status === 'failed') next = await this.refundTransition(tx, r, 'failed', { failure_message: `${result.code}: ${result.message}` });
+          else if (!isFinalRefund(r.state as RefundState)) {
+            const patch = { next_poll_at: new Date(Date.now() + 2000).toISOString(), ...(result.status === 'unknown' ? { failure_message: result.message } : {}) };
+            next = r.state === 'pending' && result.status === 'unknown' ? await this.refundTransition(tx, r, 'unknown', patch) : r;
+            if (next === r) await tx.updateTable('refunds').set(patch).where('id', '=', id).execute();
+          }
+          if (also) await also(tx, next);
+          return next;
+        });
+      } catch (e) {
+        if (e instanceof Conflict && attempt < 5) continue;
+        throw e;
       }
-      if (also) await also(tx, next);
-      return next;
-    });
+    }
   }
 
   private async refundTransition(tx: Tx, r: RefundRow, to: RefundState, patch: Partial<RefundRow>): Promise<RefundRow> {

@@ -166,3 +166,13 @@ export async function assertBooksBalance(s: TestServer) {
   for (const [cur, sum] of perCurrency) assert.equal(sum, 0, `balances in ${cur} sum to ${sum}`);
   return { check, balances: b.body.data as Array<{ account: string; currency: string; balance: number }> };
 }
+
+/**
+ * A charge whose own reply said nothing certain cannot have been made `succeeded` by that reply: only the
+ * wallet's notification (sent as the charge is booked, so it may beat the reply) or a later query can.
+ */
+export async function notSettledByReply(s: TestServer, payment: { id: string; state: string }): Promise<void> {
+  if (payment.state !== 'succeeded') return;
+  const events = await paymentEvents(s, payment.id);
+  assert.ok(events.some((e) => e.to_state === 'succeeded' && e.source === 'notify'), `succeeded by its own reply: ${JSON.stringify(events)}`);
+}

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { eventually, freePort, startServer, type TestServer } from '../helpers/server.ts';
-import { FINAL, getPayment, journalsFor, tradeNo, waitFinal, waitState } from '../helpers/flows.ts';
+import { FINAL, getPayment, journalsFor, notSettledByReply, tradeNo, waitFinal, waitState } from '../helpers/flows.ts';
 import { startUnionpayEmulator, type UnionpayEmulator } from '../../src/channels/unionpay/emulator.ts';
 import { testMerchantCredentials } from '../../src/channels/unionpay/fixtures.ts';
 import { UnionpayChannel, unionpayAccountFrom } from '../../src/channels/unionpay/adapter.ts';
-import { orderIdFor } from '../../src/channels/unionpay/orders.ts';
+import { orderIdFor, refundOrderIdFor } from '../../src/channels/unionpay/orders.ts';
 import { beijingTime } from '../../src/channels/unionpay/orders.ts';
 
 /**
@@ -120,7 +120,7 @@ describe('UnionPay ACP through the gateway', () => {
 
   test('charged, but the reply says 03: the query finds it paid, booked once', async () => {
     const r = await pay(700, '04');
-    assert.notEqual(r.body.state, 'succeeded');
+    await notSettledByReply(s, r.body);
     const p = await waitFinal(s, r.body.id);
     assert.equal(p.state, 'succeeded');
     await agrees(p);
@@ -211,6 +211,54 @@ describe('UnionPay ACP through the gateway', () => {
     await agrees(after);
   });
 
+  test('a refund in progress at UnionPay: a forged refund notification is refused, the real one (200 ok) settles it; an unknown refund number is refused', async () => {
+    const p = (await pay(900, '00')).body;
+    assert.equal(p.state, 'succeeded');
+    const send = (body: string) => s.raw('POST', `/v1/channels/unionpay/notify/${mid}`, { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const refundQueries = (orderId: string) => up.emulator.calls.filter((c) => c.orderId === orderId && c.txnType === '00').length;
+    up.emulator.refundProcessingMs = 2500;
+    let rf: { body: { id: string; outRefundNo: string; state: string } };
+    try {
+      rf = await s.signed('POST', `/v1/payments/${p.id}/refunds`, { amount: 400, reason: 'notified' });
+    } finally {
+      up.emulator.refundProcessingMs = 0;
+    }
+    assert.equal(rf.body.state, 'pending', JSON.stringify(rf.body));
+    // Park the gateway's own polling: only the notification may settle this refund now.
+    await s.rt.store.write((tx) => tx.updateTable('refunds').set({ next_poll_at: new Date(Date.now() + 3600_000).toISOString() }).where('id', '=', rf.body.id).execute());
+    const orderId = refundOrderIdFor(rf.body.outRefundNo);
+    const x = up.emulator.db.prepare('SELECT * FROM txns WHERE order_id = ?').get(orderId) as Record<string, string | number>;
+    const fields: Record<string, string> = {
+      version: '5.1.0', encoding: 'UTF-8', signMethod: '01', bizType: '000000', accessType: '0', txnType: '04', txnSubType: '00', merId: MER, orderId,
+      txnTime: String(x.txn_time), txnAmt: '400', currencyCode: '156', queryId: String(x.query_id), origQryId: String(x.orig_query_id),
+      reqReserved: `${p.outTradeNo}/${rf.body.outRefundNo}`, respCode: '00', respMsg: 'ok',
+    };
+    const before = refundQueries(orderId);
+    const forged = await send(up.emulator.notificationBody(fields, MER, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey));
+    assert.equal(forged.status, 400);
+    assert.equal(refundQueries(orderId), before, 'a forged notification makes no query');
+    assert.equal((await s.signed('GET', `/v1/refunds/${rf.body.id}`)).body.state, 'pending', 'and changes nothing');
+    const unknownNo = `NOPE${Date.now()}`;
+    const unknown = await send(up.emulator.notificationBody({ ...fields, orderId: refundOrderIdFor(unknownNo), reqReserved: `${p.outTradeNo}/${unknownNo}` }, MER));
+    assert.equal(unknown.status, 400, 'a refund number we never sent is refused');
+
+    const n = await eventually(async () => up.emulator.notifications.find((y) => y.orderId === orderId && y.txnType === '04' && y.status === 200), 'the refund notification to be acknowledged', 15_000);
+    assert.equal(n.body, 'ok');
+    assert.equal(n.attempt, 0);
+    const done = await eventually(async () => {
+      const g = await s.signed('GET', `/v1/refunds/${rf.body.id}`);
+      return g.body.state === 'succeeded' ? g.body : null;
+    }, 'the refund to succeed', 5000);
+    assert.equal(done.channelRefundNo, String(x.query_id));
+    assert.ok(refundQueries(orderId) > before, 'the notification made the gateway query the refund');
+    const after = await getPayment(s, p.id);
+    assert.equal(after.refunded, 400);
+    assert.equal((await journalsFor(s, rf.body.id)).filter((j) => j.kind === 'refund').length, 1, 'one refund in the books');
+    const c = charge(p.outTradeNo);
+    assert.deepEqual({ charged: c.charged, returned: c.returned, times: c.times_charged }, { charged: 900, returned: 400, times: 1 });
+    await agrees(after);
+  });
+
   describe('faults', () => {
     test('latency: slow replies still settle', async () => {
       await faults({ latencyMs: 300 });
@@ -248,7 +296,7 @@ describe('UnionPay ACP through the gateway', () => {
     test('lost reply after charging: queried, booked once', async () => {
       await faults({ lostReplyNext: 1 });
       const r = await pay(505, '00');
-      assert.notEqual(r.body.state, 'succeeded');
+      await notSettledByReply(s, r.body);
       const p = await waitFinal(s, r.body.id);
       assert.equal(p.state, 'succeeded');
       await agrees(p);
@@ -257,8 +305,11 @@ describe('UnionPay ACP through the gateway', () => {
     test('an undocumented respCode after charging is unknown, never success or failure: queried', async () => {
       await faults({ unknownResultNext: 1 });
       const r = await pay(506, '00');
-      assert.equal(r.body.state, 'unknown');
-      assert.equal(r.body.failureCode, 'ZZ');
+      await notSettledByReply(s, r.body);
+      if (r.body.state !== 'succeeded') {
+        assert.equal(r.body.state, 'unknown');
+        assert.equal(r.body.failureCode, 'ZZ');
+      }
       const p = await waitFinal(s, r.body.id);
       assert.equal(p.state, 'succeeded');
       await agrees(p);

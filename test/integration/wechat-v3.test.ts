@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { eventually, freePort, startServer, type TestServer } from '../helpers/server.ts';
-import { FINAL, getPayment, tradeNo, waitFinal, waitState } from '../helpers/flows.ts';
+import { FINAL, getPayment, journalsFor, tradeNo, waitFinal, waitState } from '../helpers/flows.ts';
 import { startWechatEmulator, type WechatEmulator } from '../../src/channels/wechat/emulator.ts';
 import { WechatChannel, wechatAccountFrom } from '../../src/channels/wechat/adapter.ts';
 import { BillError } from '../../src/channels/wechat/bill.ts';
@@ -168,6 +168,54 @@ describe('WeChat Pay v3 through the gateway', () => {
     assert.equal((await s.signed('POST', `/v1/payments/${fp.id}/refunds`, { amount: 2100 })).status, 201);
     await eventually(async () => (await getPayment(s, fp.id)).refunded === 2100, 'the full refund');
     await agrees(fp.id);
+  });
+
+  test('a refund left PROCESSING at WeChat: a forged REFUND notification is refused, the real REFUND.SUCCESS (204) settles it; an unknown refund number is refused', async () => {
+    const r = await qr(1500);
+    assert.equal(wx.emulator.scan(r.body.qrCode).ok, true);
+    await waitState(s, r.body.id, 'succeeded');
+    const send = (n: { headers: Record<string, string>; body: string }) => s.raw('POST', `/v1/channels/wechat/notify/${mid}`, { body: n.body, headers: { 'content-type': 'application/json', ...n.headers } });
+    const refundQueries = () => wx.emulator.calls.filter((c) => c.path === '/v3/refund/domestic/refunds/:no').length;
+    wx.emulator.refundProcessingMs = 2500;
+    let rf: { body: { id: string; outRefundNo: string; state: string } };
+    try {
+      rf = await s.signed('POST', `/v1/payments/${r.body.id}/refunds`, { amount: 500, reason: 'notified' });
+    } finally {
+      wx.emulator.refundProcessingMs = 400;
+    }
+    assert.equal(rf.body.state, 'pending', JSON.stringify(rf.body));
+    // Park the gateway's own polling: only the notification may settle this refund now.
+    await s.rt.store.write((tx) => tx.updateTable('refunds').set({ next_poll_at: new Date(Date.now() + 3600_000).toISOString() }).where('id', '=', rf.body.id).execute());
+    const row = wx.emulator.refundRows(merchant.mchId, { outRefundNo: rf.body.outRefundNo })[0]!;
+    assert.ok(row.notify_url?.endsWith(`/v1/channels/wechat/notify/${mid}`), `the refund named the gateway's notify URL (${row.notify_url})`);
+
+    const queriesBefore = refundQueries();
+    const forged = await send(wx.emulator.refundNotificationV3(row, 'SUCCESS', { key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }));
+    assert.equal(forged.status, 401);
+    assert.deepEqual(forged.body, { code: 'FAIL', message: '失败' });
+    assert.equal(refundQueries(), queriesBefore, 'a forged notification makes no query');
+    assert.equal((await s.signed('GET', `/v1/refunds/${rf.body.id}`)).body.state, 'pending', 'and changes nothing');
+
+    const unknown = await send(wx.emulator.refundNotificationV3({ ...row, out_refund_no: `NOPE${Date.now()}` }));
+    assert.equal(unknown.status, 400);
+    assert.deepEqual(unknown.body, { code: 'FAIL', message: '失败' });
+    const otherMerchant = await send(wx.emulator.refundNotificationV3(row, 'SUCCESS', { mchId: '1900000109' }));
+    assert.equal(otherMerchant.status, 400);
+
+    const n = await eventually(async () => wx.emulator.notifications.find((x) => x.outRefundNo === rf.body.outRefundNo && x.acked), 'the REFUND.SUCCESS notification to be acknowledged', 15_000);
+    assert.match(n.reply, /^204 $/);
+    assert.equal(n.attempt, 0);
+    const done = await eventually(async () => {
+      const g = await s.signed('GET', `/v1/refunds/${rf.body.id}`);
+      return g.body.state === 'succeeded' ? g.body : null;
+    }, 'the refund to succeed', 5000);
+    assert.equal(done.channelRefundNo, row.refund_id);
+    assert.ok(refundQueries() > queriesBefore, 'the notification made the gateway query the refund');
+    const p = await getPayment(s, r.body.id);
+    assert.equal(p.refunded, 500);
+    assert.equal((await journalsFor(s, rf.body.id)).filter((j) => j.kind === 'refund').length, 1, 'one refund in the books');
+    assert.equal(wx.emulator.refundRows(merchant.mchId, { outTradeNo: r.body.outTradeNo }).length, 1, 'one refund at WeChat');
+    await agrees(r.body.id);
   });
 
   test('forged, stale and undecryptable v3 notifications are refused with 401/400 {"code":"FAIL"} and change nothing', async () => {

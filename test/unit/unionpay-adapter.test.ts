@@ -166,7 +166,7 @@ test('merchant QR: waiting until payTimeout, then closed; paid QR reads as paid'
   assert.equal(up.emulator.scan((r as { qrCode: string }).qrCode).ok, false);
 });
 
-test('notifications: payments parsed; refund/cancel ones acknowledged without effect; forged ones refused', async () => {
+test('notifications: payments parsed; refunds named by reqReserved; cancels and strangers\' refunds acknowledged without effect; forged ones refused', async () => {
   const ch = new UnionpayChannel(account());
   const fields = {
     version: '5.1.0', encoding: 'UTF-8', signMethod: '01', txnType: '01', txnSubType: '06', merId: creds.merId, orderId: 'ABCDEFGH12',
@@ -175,9 +175,24 @@ test('notifications: payments parsed; refund/cancel ones acknowledged without ef
   const parsed = ch.parseNotification({ headers: {}, body: up.emulator.notificationBody(fields, creds.merId) });
   assert.deepEqual(parsed, { notifyId: '123456789012345678901-00', outTradeNo: 'POS-1', result: { status: 'succeeded', channelTradeNo: '123456789012345678901', amount: 88 } });
   const failedOne = ch.parseNotification({ headers: {}, body: up.emulator.notificationBody({ ...fields, respCode: '60' }, creds.merId) });
+  assert.ok(failedOne.kind !== 'refund', 'a payment notification');
   assert.equal(failedOne.result.status, 'unknown');
-  assert.throws(() => ch.parseNotification({ headers: {}, body: up.emulator.notificationBody({ ...fields, txnType: '04' }, creds.merId) }),
-    (e: unknown) => e instanceof ChannelNotificationError && e.reply.status === 200 && e.reply.body === 'ok');
+  // A refund (04): reqReserved `<trade no>/<refund no>` and the orderId that refund number gives → query that refund now.
+  const refundFields = { ...fields, txnType: '04', txnSubType: '00', orderId: refundOrderIdFor('RF-1'), reqReserved: 'POS-1/RF-1', origQryId: '123456789012345678901', queryId: '223456789012345678901' };
+  assert.deepEqual(ch.parseNotification({ headers: {}, body: up.emulator.notificationBody(refundFields, creds.merId) }),
+    { kind: 'refund', notifyId: '223456789012345678901-00', outTradeNo: 'POS-1', outRefundNo: 'RF-1' });
+  const refundFailed = ch.parseNotification({ headers: {}, body: up.emulator.notificationBody({ ...refundFields, respCode: '60' }, creds.merId) });
+  assert.equal(refundFailed.kind, 'refund', 'any respCode is only a reason to query');
+  const ackedNoEffect = (e: unknown) => e instanceof ChannelNotificationError && e.reply.status === 200 && e.reply.body === 'ok';
+  // Genuine, but not a refund of ours (no refund number, or an orderId that is not the refund number's): acknowledged.
+  assert.throws(() => ch.parseNotification({ headers: {}, body: up.emulator.notificationBody({ ...fields, txnType: '04' }, creds.merId) }), ackedNoEffect);
+  assert.throws(() => ch.parseNotification({ headers: {}, body: up.emulator.notificationBody({ ...refundFields, orderId: refundOrderIdFor('RF-2') }, creds.merId) }), ackedNoEffect);
+  // A cancel (31): acknowledged, learnt by query.
+  assert.throws(() => ch.parseNotification({ headers: {}, body: up.emulator.notificationBody({ ...fields, txnType: '31', txnSubType: '00', orderId: cancelOrderIdFor('POS-1') }, creds.merId) }), ackedNoEffect);
+  // A forged refund notification is refused, not acknowledged.
+  const refundSelfSigned: Record<string, string> = { ...refundFields, signPubKeyCert: creds.signCert };
+  refundSelfSigned.signature = sign(refundSelfSigned, creds.signKey);
+  assert.throws(() => ch.parseNotification({ headers: {}, body: formEncode(refundSelfSigned) }), (e: unknown) => e instanceof ChannelNotificationError && e.reply.status === 400);
   // Signed by the merchant's own key with the merchant certificate attached: a valid chain, but not UnionPay's.
   const selfSigned: Record<string, string> = { ...fields, signPubKeyCert: creds.signCert };
   selfSigned.signature = sign(selfSigned, creds.signKey);

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WechatChannel, wechatAccountFrom } from '../../src/channels/wechat/adapter.ts';
 import { mapRefund, mapTransaction } from '../../src/channels/wechat/v3-client.ts';
-import { wechatpayHeaders } from '../../src/channels/wechat/v3.ts';
+import { aeadEncrypt, wechatpayHeaders } from '../../src/channels/wechat/v3.ts';
+import { ChannelNotificationError } from '../../src/channels/channel.ts';
 import { CREATED_AT, tradeRef, refundRef } from './helpers.ts';
 
 const pem = (k: import('node:crypto').KeyObject, type: 'pkcs8' | 'spki') => k.export({ type, format: 'pem' }).toString();
@@ -60,11 +61,14 @@ describe('WeChat v3 mapping', () => {
 describe('WeChat v3 error bodies through the adapter (a stub signing like WeChat)', () => {
   let server: Server;
   let next: { status: number; body?: unknown; sign?: boolean } = { status: 200 };
+  let lastRequest = '';
   let ch: WechatChannel;
   before(async () => {
     server = createServer((req, res) => {
-      req.resume();
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        lastRequest = Buffer.concat(chunks).toString('utf8');
         const body = next.body === undefined ? '' : JSON.stringify(next.body);
         const headers = next.sign === false ? {} : wechatpayHeaders(body, PUB_KEY_ID, platform.privateKey);
         res.writeHead(next.status, { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }).end(body);
@@ -108,5 +112,75 @@ describe('WeChat v3 error bodies through the adapter (a stub signing like WeChat
     assert.equal((await refund()).status, 'unknown');
     next = err(404, 'RESOURCE_NOT_EXISTS');
     assert.deepEqual(await ch.queryRefund(refundRef('O123456', 'R1')), { status: 'not_found' });
+  });
+
+  test('refunds name the notify URL of the gateway when the account knows it, and none otherwise', async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const withUrl = new WechatChannel(wechatAccountFrom({ merchantId: 'mer_1', baseUrl: base, credentials: v3Creds }, { ...config, publicUrl: 'https://gw.example.com' }));
+    next = { status: 200, body: { out_refund_no: 'R1', status: 'PROCESSING' } };
+    const args = { ...refundRef('O123456', 'R1'), amount: { minor: 1, currency: 'CNY' as const }, total: { minor: 1, currency: 'CNY' as const }, reason: null };
+    assert.deepEqual(await withUrl.refund(args), { status: 'pending' });
+    assert.equal(JSON.parse(lastRequest).notify_url, 'https://gw.example.com/v1/channels/wechat/notify/mer_1');
+    await ch.refund(args);
+    assert.equal(JSON.parse(lastRequest).notify_url, undefined, 'no publicUrl/merchantId: no notify_url');
+    const v2Only = { ...v3Creds, apiV3Key: '' };
+    assert.equal(wechatAccountFrom({ merchantId: 'mer_1', baseUrl: null, credentials: v2Only }, { ...config, publicUrl: 'https://gw.example.com' }).notifyUrl, undefined, 'v2 refunds take no notify_url');
+  });
+});
+
+describe('WeChat v3 notifications: transactions and refunds', () => {
+  const ch = new WechatChannel(wechatAccountFrom({ baseUrl: null, credentials: v3Creds }, config));
+  const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const note = (o: { eventType: string; originalType?: string; resource: Record<string, unknown>; id?: string; key?: import('node:crypto').KeyObject }) => {
+    const ad = o.originalType ?? 'refund';
+    const body = JSON.stringify({
+      id: o.id ?? 'EV-1', create_time: '2026-01-01T12:00:00+08:00', resource_type: 'encrypt-resource', event_type: o.eventType, summary: 's',
+      resource: { algorithm: 'AEAD_AES_256_GCM', associated_data: ad, nonce: 'abcdefabcdef', ...(o.originalType === undefined ? {} : { original_type: o.originalType }),
+        ciphertext: aeadEncrypt(v3Creds.apiV3Key, 'abcdefabcdef', ad, JSON.stringify(o.resource)) },
+    });
+    return { headers: { ...wechatpayHeaders(body, PUB_KEY_ID, o.key ?? platform.privateKey), 'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048' }, body };
+  };
+  const refund = (over: Record<string, unknown> = {}) => ({
+    mchid: '100', transaction_id: '4200001', out_trade_no: 'O123456', refund_id: '5030001', out_refund_no: 'R1', refund_status: 'SUCCESS',
+    success_time: '2026-01-01T12:00:05+08:00', user_received_account: '支付用户零钱', amount: { total: 10, refund: 5, payer_total: 10, payer_refund: 5 }, ...over,
+  });
+  const refused = (n: { headers: Record<string, string>; body: string }, status: number) =>
+    assert.throws(() => ch.parseNotification(n), (e: unknown) => e instanceof ChannelNotificationError && e.reply.status === status);
+
+  test('REFUND.SUCCESS / ABNORMAL / CLOSED (original_type refund) → a refund notification naming the trade and the refund', () => {
+    const ok = ch.parseNotification(note({ eventType: 'REFUND.SUCCESS', originalType: 'refund', resource: refund() }));
+    assert.equal(ok.kind, 'refund');
+    assert.ok(ok.kind === 'refund');
+    assert.deepEqual({ outTradeNo: ok.outTradeNo, outRefundNo: ok.outRefundNo }, { outTradeNo: 'O123456', outRefundNo: 'R1' });
+    assert.match(ok.notifyId, /^v3-[0-9a-f]{40}$/);
+    const again = ch.parseNotification(note({ eventType: 'REFUND.SUCCESS', originalType: 'refund', resource: refund() }));
+    assert.equal(again.notifyId, ok.notifyId, 'a retried event has the same notify id');
+    for (const [event, status] of [['REFUND.ABNORMAL', 'ABNORMAL'], ['REFUND.CLOSED', 'CLOSED']] as const) {
+      const n = ch.parseNotification(note({ eventType: event, originalType: 'refund', resource: refund({ refund_status: status }) }));
+      assert.equal(n.kind, 'refund', event);
+      assert.notEqual(n.notifyId, ok.notifyId);
+    }
+    assert.equal(ch.parseNotification(note({ eventType: 'REFUND.SUCCESS', resource: refund() })).kind, 'refund', 'original_type may be absent');
+    assert.equal(ch.notificationAck(true).status, 204);
+  });
+
+  test('refund notifications for another merchant, without a refund number or status, of the wrong type, or forged are refused', () => {
+    refused(note({ eventType: 'REFUND.SUCCESS', originalType: 'refund', resource: refund({ mchid: '999' }) }), 400);
+    refused(note({ eventType: 'REFUND.SUCCESS', originalType: 'refund', resource: refund({ out_refund_no: undefined }) }), 400);
+    refused(note({ eventType: 'REFUND.SUCCESS', originalType: 'refund', resource: refund({ out_refund_no: '' }) }), 400);
+    refused(note({ eventType: 'REFUND.SUCCESS', originalType: 'refund', resource: refund({ out_trade_no: undefined }) }), 400);
+    refused(note({ eventType: 'REFUND.SUCCESS', originalType: 'refund', resource: refund({ refund_status: undefined }) }), 400);
+    refused(note({ eventType: 'REFUND.SUCCESS', originalType: 'transaction', resource: refund() }), 400);
+    refused(note({ eventType: 'TRANSACTION.SUCCESS', originalType: 'refund', resource: refund() }), 400);
+    refused(note({ eventType: 'SOMETHING.ELSE', originalType: 'refund', resource: refund() }), 400);
+    refused(note({ eventType: 'REFUND.SUCCESS', originalType: 'refund', resource: refund(), key: stranger }), 401);
+  });
+
+  test('TRANSACTION.SUCCESS is still a trade result', () => {
+    const t = ch.parseNotification(note({ eventType: 'TRANSACTION.SUCCESS', originalType: 'transaction', resource: {
+      appid: 'wxA', mchid: '100', out_trade_no: 'O123456', transaction_id: '4200001', trade_type: 'NATIVE', trade_state: 'SUCCESS', amount: { total: 10, currency: 'CNY' },
+    } }));
+    assert.ok(t.kind !== 'refund');
+    assert.equal(t.result.status, 'succeeded');
   });
 });

@@ -303,8 +303,17 @@ export class UnionpayChannel implements Channel {
     const n = formDecode(req.body);
     if (!verifyReply(n, this.anchors)) throw new ChannelNotificationError('notification signature or certificate does not verify', ACK_REFUSED);
     if (n.merId !== this.a.merId || !n.orderId || !n.respCode) throw new ChannelNotificationError('notification names another merchant or lacks fields', ACK_REFUSED);
+    if (n.txnType === '04') {
+      // A refund's result: a reason to query that refund now (the query decides). Its reqReserved names it
+      // (`<trade no>/<refund no>`), and its orderId must be the one that refund number gives.
+      const reserved = readReserved(n.reqReserved ?? null);
+      if (reserved.outTradeNo && reserved.outRefundNo && refundOrderIdFor(reserved.outRefundNo) === n.orderId) {
+        return { kind: 'refund', notifyId: `${n.queryId ?? n.orderId}-${n.respCode}`, outTradeNo: reserved.outTradeNo, outRefundNo: reserved.outRefundNo };
+      }
+      throw new ChannelNotificationError(`refund notification ${n.orderId} is not one of ours (reqReserved ${String(n.reqReserved)}); acknowledged`, ACK_OK);
+    }
     if (n.txnType !== '01') {
-      // Refund and cancel results: genuine, but learnt by querying; acknowledge so UnionPay stops sending.
+      // Cancel results (31): genuine, but learnt by querying; acknowledge so UnionPay stops sending.
       throw new ChannelNotificationError(`txnType ${String(n.txnType)} notification acknowledged, not a payment result`, ACK_OK);
     }
     // A payment's reqReserved is its trade number (absent when the orderId is the trade number itself).

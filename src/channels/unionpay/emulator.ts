@@ -40,6 +40,8 @@ interface TradeRow {
 interface TxnRow {
   mer_id: string; order_id: string; txn_time: string; txn_type: string; query_id: string; orig_query_id: string; amount: number;
   back_url: string; req_reserved: string | null; out_trade_no: string; created_at: string;
+  /** Refunds: until then a query answers origRespCode 05 (accepted, in progress) and no notification is sent. */
+  done_at?: string | null;
 }
 
 export interface UnionpayEmulatorOptions {
@@ -48,6 +50,8 @@ export interface UnionpayEmulatorOptions {
   publicUrl?: string;
   merchants?: UnionpayMerchant[];
   faults?: Partial<Faults>;
+  /** Refunds (04) stay in progress this long: queries answer origRespCode 05, the notification comes after. */
+  refundProcessingMs?: number;
 }
 
 const MESSAGES: Record<string, string> = {
@@ -60,6 +64,8 @@ export class UnionpayEmulator {
   readonly db: Database.Database;
   readonly faults: FaultBook;
   publicUrl: string | undefined;
+  /** Refunds (04) stay in progress this long (0: done at once); tests may change it between refunds. */
+  refundProcessingMs: number;
   readonly merchants = new Map<string, UnionpayMerchant & { certId: string; key: KeyObject }>();
   /** Every API call, in order (tests read which calls the gateway made). */
   readonly calls: Array<{ txnType: string; txnSubType: string; orderId: string | undefined; txnTime: string | undefined; respCode: string; at: number }> = [];
@@ -81,7 +87,7 @@ export class UnionpayEmulator {
       CREATE TABLE IF NOT EXISTS txns (
         mer_id TEXT NOT NULL, order_id TEXT NOT NULL, txn_time TEXT NOT NULL, txn_type TEXT NOT NULL, query_id TEXT NOT NULL UNIQUE,
         orig_query_id TEXT NOT NULL, amount INTEGER NOT NULL, back_url TEXT NOT NULL, req_reserved TEXT, out_trade_no TEXT NOT NULL,
-        created_at TEXT NOT NULL, PRIMARY KEY (mer_id, order_id));
+        created_at TEXT NOT NULL, done_at TEXT, PRIMARY KEY (mer_id, order_id));
       CREATE TABLE IF NOT EXISTS charges (
         id INTEGER PRIMARY KEY AUTOINCREMENT, mer_id TEXT NOT NULL, out_trade_no TEXT NOT NULL,
         kind TEXT NOT NULL, amount INTEGER NOT NULL, ref TEXT, at TEXT NOT NULL);
@@ -89,6 +95,11 @@ export class UnionpayEmulator {
       CREATE TRIGGER IF NOT EXISTS charges_append_only_d BEFORE DELETE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
     `);
     this.db = this.books.db;
+    // Books written before refunds could be in progress.
+    if (!(this.db.prepare('PRAGMA table_info(txns)').all() as Array<{ name: string }>).some((c) => c.name === 'done_at')) {
+      this.db.exec('ALTER TABLE txns ADD COLUMN done_at TEXT');
+    }
+    this.refundProcessingMs = opts.refundProcessingMs ?? 0;
     const pki = emulatorPki();
     this.signKey = createPrivateKey(pki.signKey);
     this.signCert = pki.signCert;
@@ -300,7 +311,8 @@ export class UnionpayEmulator {
           return reply('00', { ...this.consumeFields(t), origRespCode: orig, origRespMsg: MESSAGES[orig] ?? orig, respCode: '00', respMsg: MESSAGES['00']! });
         }
         if (existingTxn && existingTxn.txn_time === req.txnTime) {
-          return reply('00', { ...this.txnFields(existingTxn), origRespCode: '00', origRespMsg: MESSAGES['00']!, respCode: '00', respMsg: MESSAGES['00']! });
+          const orig = existingTxn.done_at && Date.parse(existingTxn.done_at) > Date.now() ? '05' : '00';
+          return reply('00', { ...this.txnFields(existingTxn), origRespCode: orig, origRespMsg: MESSAGES[orig]!, respCode: '00', respMsg: MESSAGES['00']! });
         }
         return reply('34');
       }
@@ -328,7 +340,9 @@ export class UnionpayEmulator {
             .run(m.merId, orig.order_id, isCancel ? 'cancel' : 'refund', amount, orderId, now.toISOString());
           return this.insertTxn(m.merId, req, orig, amount, now);
         })();
-        this.notify(x);
+        // A refund in progress is notified when it completes; a cancel (and an instant refund) at once.
+        if (x.done_at) this.later(Math.max(0, Date.parse(x.done_at) - Date.now()), () => this.notify(x));
+        else this.notify(x);
         return reply('00', { queryId: x.query_id, origQryId: orig.query_id, txnAmt: String(amount) });
       }
       case '76/01': {
@@ -345,9 +359,10 @@ export class UnionpayEmulator {
     const x: TxnRow = {
       mer_id: merId, order_id: req.orderId!, txn_time: req.txnTime!, txn_type: req.txnType!, query_id: this.newQueryId(), orig_query_id: orig.query_id,
       amount, back_url: req.backUrl!, req_reserved: req.reqReserved ?? null, out_trade_no: orig.out_trade_no, created_at: now.toISOString(),
+      done_at: req.txnType === '04' && this.refundProcessingMs > 0 ? new Date(now.getTime() + this.refundProcessingMs).toISOString() : null,
     };
-    this.books.stmt(`INSERT INTO txns (mer_id, order_id, txn_time, txn_type, query_id, orig_query_id, amount, back_url, req_reserved, out_trade_no, created_at)
-      VALUES (@mer_id, @order_id, @txn_time, @txn_type, @query_id, @orig_query_id, @amount, @back_url, @req_reserved, @out_trade_no, @created_at)`).run(x);
+    this.books.stmt(`INSERT INTO txns (mer_id, order_id, txn_time, txn_type, query_id, orig_query_id, amount, back_url, req_reserved, out_trade_no, created_at, done_at)
+      VALUES (@mer_id, @order_id, @txn_time, @txn_type, @query_id, @orig_query_id, @amount, @back_url, @req_reserved, @out_trade_no, @created_at, @done_at)`).run(x);
     return x;
   }
 
@@ -448,7 +463,7 @@ export class UnionpayEmulator {
 const UNIONPAY: CashierWallet = { name: { 'zh-Hans': '云闪付', 'zh-Hant': '雲閃付', en: 'UnionPay' }, home: 'zh-Hans' };
 
 /** Run UnionPay's side as its own server; QR codes point at its cashier page. */
-export async function startUnionpayEmulator(opts: { port: number; dbPath: string; host?: string; merchants?: UnionpayMerchant[]; faults?: Partial<Faults> }): Promise<{ url: string; emulator: UnionpayEmulator; app: FastifyInstance }> {
+export async function startUnionpayEmulator(opts: { port: number; dbPath: string; host?: string; merchants?: UnionpayMerchant[]; faults?: Partial<Faults>; refundProcessingMs?: number }): Promise<{ url: string; emulator: UnionpayEmulator; app: FastifyInstance }> {
   const emulator = new UnionpayEmulator(opts);
   const app = Fastify();
   await app.register(async (scope) => emulator.routes(scope));

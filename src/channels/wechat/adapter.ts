@@ -30,6 +30,11 @@ export interface WechatAccount {
   serverCa?: string;
   /** API v3: when present, dynamic QR, JSAPI, query, close, refunds and notifications go through v3. */
   v3?: WechatV3Credentials;
+  /**
+   * API v3: where WeChat posts refund results (`notify_url` on refunds): the gateway's notify URL for this
+   * merchant, the one its payments carry. Without it refunds are learnt by query alone.
+   */
+  notifyUrl?: string;
   /** The 公众号 AppSecret: JSAPI's OAuth code → openid exchange. */
   appSecret?: string;
   /** OAuth hosts (open.weixin.qq.com, api.weixin.qq.com); default to `baseUrl` when that is set (the emulator). */
@@ -282,6 +287,7 @@ export class WechatChannel implements Channel {
     if (this.v3) {
       const r = await this.v3.request('POST', '/v3/refund/domestic/refunds', {
         out_trade_no: req.outTradeNo, out_refund_no: req.outRefundNo, ...(req.reason ? { reason: req.reason.slice(0, 80) } : {}),
+        ...(this.account.notifyUrl ? { notify_url: this.account.notifyUrl } : {}),
         amount: { refund: req.amount.minor, total: req.total.minor, currency: 'CNY' },
       });
       if (r.kind === 'ok') return r.json ? mapRefund(r.json, req.outRefundNo) : { status: 'unknown', code: 'EMPTY_REPLY', message: 'refund answered without a body' };
@@ -407,15 +413,24 @@ export class WechatChannel implements Channel {
     if (typeof n.id !== 'string' || typeof n.event_type !== 'string' || !r || r.algorithm !== 'AEAD_AES_256_GCM' || typeof r.ciphertext !== 'string' || typeof r.nonce !== 'string') {
       throw new ChannelNotificationError('notification lacks id, event_type or an AEAD_AES_256_GCM resource', V3_FAIL_ACK);
     }
-    // Refund events are not trade results; we learn refunds by querying them.
-    if (!n.event_type.startsWith('TRANSACTION.') || (r.original_type !== undefined && r.original_type !== 'transaction')) {
-      throw new ChannelNotificationError(`notification event ${n.event_type} is not a transaction result`, V3_FAIL_ACK);
+    const isRefund = n.event_type.startsWith('REFUND.');
+    if (isRefund ? r.original_type !== undefined && r.original_type !== 'refund' : !n.event_type.startsWith('TRANSACTION.') || (r.original_type !== undefined && r.original_type !== 'transaction')) {
+      throw new ChannelNotificationError(`notification event ${n.event_type} (${String(r.original_type)}) is neither a transaction nor a refund result`, V3_FAIL_ACK);
     }
     let t: Record<string, unknown>;
     try {
       t = JSON.parse(aeadDecrypt(this.v3.creds.apiV3Key, r.nonce, typeof r.associated_data === 'string' ? r.associated_data : '', r.ciphertext)) as Record<string, unknown>;
     } catch {
       throw new ChannelNotificationError('notification resource does not decrypt with the APIv3 key', V3_FAIL_ACK);
+    }
+    if (isRefund) {
+      // REFUND.SUCCESS / ABNORMAL / CLOSED: only a reason to query that refund now; the query decides.
+      if (!t || typeof t !== 'object' || t.mchid !== this.account.mchId || typeof t.out_trade_no !== 'string' || t.out_trade_no === ''
+        || typeof t.out_refund_no !== 'string' || t.out_refund_no === '' || typeof t.refund_status !== 'string') {
+        throw new ChannelNotificationError('refund notification names another merchant, or no order, refund or status', V3_FAIL_ACK);
+      }
+      const rid = createHash('sha256').update(`${n.id}|${t.refund_status}`).digest('hex').slice(0, 40);
+      return { kind: 'refund', notifyId: `v3-${rid}`, outTradeNo: t.out_trade_no, outRefundNo: t.out_refund_no };
     }
     if (!t || typeof t !== 'object' || t.mchid !== this.account.mchId || t.appid !== this.account.appId || typeof t.out_trade_no !== 'string' || t.out_trade_no === '') {
       throw new ChannelNotificationError('notification names another merchant or no order', V3_FAIL_ACK);
@@ -454,12 +469,14 @@ function mapError(r: Reply): TradeStatus {
  *   `wechatpayPublicKey` (PEM: the WeChat Pay public key or a platform certificate) and `wechatpayPublicKeyId`
  *   (its `PUB_KEY_ID_…` or the certificate's serial).
  * - JSAPI: `appSecret` (the 公众号's AppSecret) turns on the OAuth openid exchange.
+ * - With v3 on, `notifyUrl` (refunds' `notify_url`) is the gateway's notify route for the merchant,
+ *   `${publicUrl}/v1/channels/wechat/notify/<merchantId>`, derived like UnionPay's backUrl (the registry passes both).
  * - `timeoutMs` bounds each call. `minReverseDelayMs` overrides WeChat's 15 s "no reverse right after
  *   micropay" rule: a test-time knob only, so suites need not wait 15 s.
  */
 export function wechatAccountFrom(
-  a: { baseUrl: string | null; credentials: Record<string, string> },
-  config: { queryIntervalMs: number | null; payCodeGiveUpMs: number | null },
+  a: { merchantId?: string; baseUrl: string | null; credentials: Record<string, string> },
+  config: { queryIntervalMs: number | null; payCodeGiveUpMs: number | null; publicUrl?: string },
 ): WechatAccount {
   const c = a.credentials;
   const timing = timingOverrides(config);
@@ -476,6 +493,8 @@ export function wechatAccountFrom(
     ...(c.certificate && c.certificateKey ? { certificate: { cert: c.certificate, key: c.certificateKey } } : {}),
     ...(c.serverCa ? { serverCa: c.serverCa } : {}),
     ...(v3 ? { v3 } : {}),
+    // The gateway's notify route for this merchant (as PaymentService.notifyUrl builds it): v3 refunds name it.
+    ...(v3 && config.publicUrl && a.merchantId ? { notifyUrl: `${config.publicUrl}/v1/channels/wechat/notify/${a.merchantId}` } : {}),
     ...(c.appSecret ? { appSecret: c.appSecret } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     timing: { ...timing, payCodeGiveUpMs: Math.max(timing.payCodeGiveUpMs ?? 30_000, minReverse), minReverseDelayMs: minReverse },

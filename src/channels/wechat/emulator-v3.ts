@@ -131,7 +131,11 @@ export function v3Routes(app: FastifyInstance, emu: WechatEmulator): void {
     }
     if (outTradeNo === undefined || typeof b.out_refund_no !== 'string' || !/^[0-9A-Za-z_\-|*@]{1,64}$/.test(b.out_refund_no)) return err(400, 'PARAM_ERROR', 'out_trade_no/transaction_id 与 out_refund_no 必填');
     if (!amount || !Number.isInteger(amount.refund) || !Number.isInteger(amount.total) || (amount.refund as number) <= 0 || amount.currency !== 'CNY') return err(400, 'PARAM_ERROR', 'amount.refund、amount.total 为正整数（分），currency 为 CNY');
-    const r = emu.refundTrade(m.mchId, { outTradeNo, outRefundNo: b.out_refund_no, amount: amount.refund as number, total: amount.total as number });
+    if (b.notify_url !== undefined && (typeof b.notify_url !== 'string' || !/^https?:\/\//.test(b.notify_url))) return err(400, 'PARAM_ERROR', 'notify_url 格式错误');
+    const r = emu.refundTrade(m.mchId, {
+      outTradeNo, outRefundNo: b.out_refund_no, amount: amount.refund as number, total: amount.total as number,
+      ...(typeof b.notify_url === 'string' ? { notifyUrl: b.notify_url } : {}),
+    });
     if (!r.ok) return r.code === 'ORDERNOTEXIST' ? err(404, 'RESOURCE_NOT_EXISTS', '订单不存在') : err(400, 'INVALID_REQUEST', r.message);
     return { status: 200, body: refundJson(r.refund, r.trade) };
   }));

@@ -53,7 +53,17 @@ export interface TradeRow {
 
 export interface RefundRow {
   mch_id: string; out_refund_no: string; out_trade_no: string; refund_id: string; amount: number; done_at: string; created_at: string;
+  /** v3 refunds that named one: where the REFUND.* notification goes when the refund finishes. */
+  notify_url?: string | null;
 }
+
+/** How a v3 refund ended, as its REFUND.* notification says (the emulator's refunds only ever succeed). */
+export type RefundEnd = 'SUCCESS' | 'CLOSED' | 'ABNORMAL';
+const REFUND_EVENT: Record<RefundEnd, { event: string; summary: string }> = {
+  SUCCESS: { event: 'REFUND.SUCCESS', summary: '退款成功' },
+  CLOSED: { event: 'REFUND.CLOSED', summary: '退款关闭' },
+  ABNORMAL: { event: 'REFUND.ABNORMAL', summary: '退款异常' },
+};
 
 export interface WechatTls {
   /** PEM: the emulator's server certificate and key. */
@@ -77,7 +87,11 @@ export interface WechatEmulatorOptions {
   requireClientCert?: boolean;
 }
 
-export interface NotificationLog { outTradeNo: string; attempt: number; acked: boolean; reply: string; kind: 'final' | 'duplicate' | 'stale'; api: 'v2' | 'v3' }
+export interface NotificationLog {
+  outTradeNo: string; attempt: number; acked: boolean; reply: string; kind: 'final' | 'duplicate' | 'stale'; api: 'v2' | 'v3';
+  /** Set on v3 refund notifications (REFUND.*); absent on trade ones. */
+  outRefundNo?: string;
+}
 
 export class WechatEmulator {
   readonly db: Database.Database;
@@ -86,7 +100,8 @@ export class WechatEmulator {
   readonly merchants = new Map<string, WechatMerchant>();
   /** Set by startWechatEmulator to its own URL when not given. */
   publicUrl: string | undefined;
-  readonly refundProcessingMs: number;
+  /** Refunds stay PROCESSING this long before SUCCESS (tests may change it between refunds). */
+  refundProcessingMs: number;
   readonly requireClientCert: boolean;
   /** WeChat Pay's signing key: its id (`PUB_KEY_ID_…`) goes in `Wechatpay-Serial`, the PEM public half to merchants. */
   readonly platform: { id: string; privateKey: KeyObject; publicKeyPem: string };
@@ -111,7 +126,7 @@ export class WechatEmulator {
         PRIMARY KEY (mch_id, out_trade_no));
       CREATE TABLE IF NOT EXISTS refunds (
         mch_id TEXT NOT NULL, out_refund_no TEXT NOT NULL, out_trade_no TEXT NOT NULL, refund_id TEXT NOT NULL,
-        amount INTEGER NOT NULL, done_at TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (mch_id, out_refund_no));
+        amount INTEGER NOT NULL, done_at TEXT NOT NULL, created_at TEXT NOT NULL, notify_url TEXT, PRIMARY KEY (mch_id, out_refund_no));
       CREATE TABLE IF NOT EXISTS charges (
         id INTEGER PRIMARY KEY AUTOINCREMENT, mch_id TEXT NOT NULL, out_trade_no TEXT NOT NULL,
         kind TEXT NOT NULL, amount INTEGER NOT NULL, ref TEXT, at TEXT NOT NULL);
@@ -119,6 +134,10 @@ export class WechatEmulator {
       CREATE TRIGGER IF NOT EXISTS charges_append_only_d BEFORE DELETE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
     `);
     this.db = this.books.db;
+    // Books written before refunds carried a notify_url.
+    if (!(this.db.prepare('PRAGMA table_info(refunds)').all() as Array<{ name: string }>).some((c) => c.name === 'notify_url')) {
+      this.db.exec('ALTER TABLE refunds ADD COLUMN notify_url TEXT');
+    }
     this.publicUrl = opts.publicUrl?.replace(/\/$/, '');
     this.refundProcessingMs = opts.refundProcessingMs ?? 0;
     this.requireClientCert = opts.requireClientCert ?? false;
@@ -241,8 +260,11 @@ export class WechatEmulator {
     return 'closed';
   }
 
-  /** Refund (idempotent per out_refund_no); money goes back at once in the books, SUCCESS after `refundProcessingMs`. */
-  refundTrade(mch: string, r: { outTradeNo: string; outRefundNo: string; amount: number; total: number }):
+  /**
+   * Refund (idempotent per out_refund_no); money goes back at once in the books, SUCCESS after `refundProcessingMs`.
+   * A v3 refund with a `notifyUrl` gets its REFUND.SUCCESS notification when it finishes.
+   */
+  refundTrade(mch: string, r: { outTradeNo: string; outRefundNo: string; amount: number; total: number; notifyUrl?: string }):
     { ok: true; refund: RefundRow; trade: TradeRow } | { ok: false; code: 'ORDERNOTEXIST' | 'INVALID_REQUEST' | 'TRADE_STATE_ERROR' | 'NOTENOUGH'; message: string } {
     const t = this.trade(mch, r.outTradeNo);
     if (!t) return { ok: false, code: 'ORDERNOTEXIST', message: '订单不存在' };
@@ -258,12 +280,14 @@ export class WechatEmulator {
     const refund: RefundRow = {
       mch_id: mch, out_refund_no: r.outRefundNo, out_trade_no: r.outTradeNo, refund_id: `5030${Date.now()}${randomBytes(3).toString('hex')}`,
       amount: r.amount, done_at: new Date(now.getTime() + this.refundProcessingMs).toISOString(), created_at: now.toISOString(),
+      notify_url: r.notifyUrl ?? null,
     };
     this.db.transaction(() => {
       this.books.stmt(`UPDATE trades SET refunded = refunded + ?, state = 'REFUND' WHERE mch_id = ? AND out_trade_no = ?`).run(r.amount, mch, r.outTradeNo);
-      this.books.stmt('INSERT INTO refunds (mch_id, out_refund_no, out_trade_no, refund_id, amount, done_at, created_at) VALUES (@mch_id, @out_refund_no, @out_trade_no, @refund_id, @amount, @done_at, @created_at)').run(refund);
+      this.books.stmt('INSERT INTO refunds (mch_id, out_refund_no, out_trade_no, refund_id, amount, done_at, created_at, notify_url) VALUES (@mch_id, @out_refund_no, @out_trade_no, @refund_id, @amount, @done_at, @created_at, @notify_url)').run(refund);
       this.books.stmt(`INSERT INTO charges (mch_id, out_trade_no, kind, amount, ref, at) VALUES (?, ?, 'refund', ?, ?, ?)`).run(mch, r.outTradeNo, r.amount, r.outRefundNo, refund.created_at);
     })();
+    if (refund.notify_url) this.later(this.refundProcessingMs, () => this.sendRefundNotifications(refund, 'SUCCESS'));
     return { ok: true, refund, trade: this.trade(mch, r.outTradeNo)! };
   }
 
@@ -323,6 +347,63 @@ export class WechatEmulator {
       // A stale copy is sent once: WeChat would not retry a state it has moved past.
       if (!acked && kind !== 'stale' && attempt + 1 < NOTIFY_RETRY_S.length) this.notify(row, kind, attempt + 1);
     });
+  }
+
+  /** A finished v3 refund's REFUND.* notification, retried like a trade's; a duplicate under `duplicateNotify`. */
+  private sendRefundNotifications(refund: RefundRow, end: RefundEnd): void {
+    this.notifyRefund(refund, end, 'final');
+    if (this.faults.for(refund.mch_id).duplicateNotify) this.later(50, () => this.notifyRefund(refund, end, 'duplicate'));
+  }
+
+  private notifyRefund(refund: RefundRow, end: RefundEnd, kind: 'final' | 'duplicate', attempt = 0): void {
+    this.later((NOTIFY_RETRY_S[attempt] ?? 0) * 1000, async () => {
+      let acked = false;
+      let text = '';
+      try {
+        const { headers, body } = this.refundNotificationV3(refund, end);
+        const res = await post(refund.notify_url!, { 'content-type': 'application/json', ...headers }, body, 5000);
+        text = `${res.status} ${res.text}`;
+        acked = res.status === 200 || res.status === 204;
+      } catch (e) {
+        text = (e as Error).message;
+      }
+      this.notifications.push({ outTradeNo: refund.out_trade_no, outRefundNo: refund.out_refund_no, attempt, acked, reply: text, kind, api: 'v3' });
+      if (!acked && attempt + 1 < NOTIFY_RETRY_S.length) this.notifyRefund(refund, end, kind, attempt + 1);
+    });
+  }
+
+  /**
+   * A REFUND.SUCCESS / REFUND.CLOSED / REFUND.ABNORMAL notification (`original_type: "refund"`): the refund
+   * resource AES-GCM encrypted with the APIv3 key, signed by the platform key (a stranger's under
+   * `badSignature`, or `opts.key` when a test forges one).
+   */
+  refundNotificationV3(refund: RefundRow, end: RefundEnd = 'SUCCESS', opts: { key?: KeyObject; mchId?: string } = {}): { headers: Record<string, string>; body: string } {
+    const m = this.merchants.get(refund.mch_id)!;
+    const t = this.books.stmt('SELECT * FROM trades WHERE mch_id = ? AND out_trade_no = ?').get(refund.mch_id, refund.out_trade_no) as TradeRow | undefined;
+    const nonce = randomBytes(6).toString('hex');
+    const resource = {
+      mchid: opts.mchId ?? refund.mch_id, transaction_id: t?.transaction_id ?? '', out_trade_no: refund.out_trade_no, refund_id: refund.refund_id,
+      out_refund_no: refund.out_refund_no, refund_status: end, ...(end === 'SUCCESS' ? { success_time: rfc3339Beijing(new Date(refund.done_at)) } : {}),
+      user_received_account: '支付用户零钱',
+      amount: { total: t?.amount ?? refund.amount, refund: refund.amount, payer_total: t?.amount ?? refund.amount, payer_refund: refund.amount },
+    };
+    const body = JSON.stringify({
+      // Retries and duplicates are the same event, with the same id.
+      id: `EV-${createHash('sha256').update(`${refund.mch_id}|${refund.refund_id}|${end}`).digest('hex').slice(0, 24)}`, create_time: rfc3339Beijing(new Date()),
+      resource_type: 'encrypt-resource', event_type: REFUND_EVENT[end].event, summary: REFUND_EVENT[end].summary,
+      resource: {
+        original_type: 'refund', algorithm: 'AEAD_AES_256_GCM', associated_data: 'refund', nonce,
+        ciphertext: aeadEncrypt(m.v3!.apiV3Key, nonce, 'refund', JSON.stringify(resource)),
+      },
+    });
+    let headers = opts.key
+      ? { ...wechatpayHeaders(body, this.platform.id, opts.key), 'Request-ID': `EMU-${randomBytes(8).toString('hex')}` }
+      : this.signedHeaders(refund.mch_id, body);
+    if (!opts.key && this.signTestNext > 0) {
+      this.signTestNext -= 1;
+      headers = { ...headers, 'Wechatpay-Signature': `${SIGNTEST_PREFIX}${headers['Wechatpay-Signature']}` };
+    }
+    return { headers: { ...headers, 'Wechatpay-Signature-Type': V3_SCHEMA }, body };
   }
 
   /** The signed XML notification WeChat would post for a trade (also used by tests to forge one). */
