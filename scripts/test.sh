@@ -17,6 +17,11 @@ run() {
 
 echo "== typecheck"
 npx tsc --noEmit || status=1
+npx tsc --noEmit -p web/pos || status=1
+
+# The POS terminal (web/pos, Vite) is built before the tests that check its bundle and drive it in Chromium.
+echo "== build /pos"
+npm run -s build:pos || status=1
 
 run "unit" node --import tsx --test --test-reporter=tap $(find test/unit -name '*.test.ts' | sort)
 for store in sqlite pg; do

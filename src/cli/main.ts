@@ -67,6 +67,7 @@ program.command('serve')
       `  API docs      ${base}/docs`,
       `  health        ${base}/healthz`,
     ];
+    lines.push(`  POS terminal  ${base}/pos/`);
     if (config.sandbox) lines.push(`  sandbox wallet ${base}/sandbox/wallet`);
     if (rt.walletEmulators) lines.push(`  emulators     ${['alipay', 'wechat', 'unionpay', 'qq'].map((w) => `${base}/sandbox/${w}`).join('  ')}`);
     if (demo) {

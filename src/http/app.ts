@@ -13,6 +13,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { standRoutes } from './routes/stand.ts';
+import { posRoutes } from './pos.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -142,6 +143,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
   await app.register(paymentRoutes(rt));
   await app.register(opsRoutes(rt));
   await app.register(standRoutes(rt));
+  await app.register(async (scope) => posRoutes(scope));
   if (rt.sandboxWallet) {
     const wallet = rt.sandboxWallet;
     await app.register(async (scope) => wallet.routes(scope), { prefix: '/sandbox/wallet' });

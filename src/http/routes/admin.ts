@@ -112,6 +112,13 @@ export function adminRoutes(rt: Runtime): FastifyPluginAsync {
         return { storeId: req.params.storeId, channels: await rt.channelAccounts.storeChannels(req.params.storeId) };
       });
 
+    app.get('/v1/terminal', { config: { permission: 'payment:create' }, schema: { tags: ['terminal'], response: err, summary: 'The calling terminal (device token): its merchant, store, and the operators who may log in on it' } },
+      async (req) => {
+        const p = principal(req);
+        if (p.kind !== 'terminal') throw new SaomaError('forbidden', 'Call this with the terminal\'s device token.');
+        const operators = (await m.listOperators(p.merchantId)).filter((o) => !o.storeId || o.storeId === p.storeId);
+        return { terminalId: p.terminalId, merchantId: p.merchantId, storeId: p.storeId, operators: operators.map((o) => ({ id: o.id, name: o.name, role: o.role })) };
+      });
     app.post('/v1/operators/login', { config: { permission: 'payment:create' }, schema: { tags: ['terminal'], body: LoginBody, response: { ...err, 423: { $ref: 'Error#' } }, summary: 'Operator PIN login on a terminal; returns an operator session token' } },
       async (req) => {
         const p = principal(req);
