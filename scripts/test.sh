@@ -18,10 +18,12 @@ run() {
 echo "== typecheck"
 npx tsc --noEmit || status=1
 npx tsc --noEmit -p web/pos || status=1
+npx tsc --noEmit -p web/wallet || status=1
 
-# The POS terminal (web/pos, Vite) is built before the tests that check its bundle and drive it in Chromium.
-echo "== build /pos"
-npm run -s build:pos || status=1
+# The POS terminal (web/pos) and the wallet simulator (web/wallet), both Vite, are built before the tests
+# that check their bundles and drive them in Chromium.
+echo "== build /pos and /wallet"
+npm run -s build:web || status=1
 
 run "unit" node --import tsx --test --test-reporter=tap $(find test/unit -name '*.test.ts' | sort)
 for store in sqlite pg; do

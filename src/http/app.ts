@@ -14,6 +14,7 @@ import { paymentRoutes } from './routes/payments.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { standRoutes } from './routes/stand.ts';
 import { posRoutes } from './pos.ts';
+import { walletRoutes } from './wallet.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -147,6 +148,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
   if (rt.sandboxWallet) {
     const wallet = rt.sandboxWallet;
     await app.register(async (scope) => wallet.routes(scope), { prefix: '/sandbox/wallet' });
+    await app.register(async (scope) => walletRoutes(scope));
   }
   await rt.walletEmulators?.mount(app);
   return app;
