@@ -6,7 +6,7 @@ export const PAYMENT_CHANNEL = 'saoma_payment';
 
 /**
  * Live status across instances on PostgreSQL: every payment state change runs
- * `pg_notify('saoma_payment', id)` inside its transaction (delivered only on commit); each instance
+ * `pg_notify('saoma_payment', '<id> <terminal id>')` inside its transaction (delivered only on commit); each instance
  * LISTENs and re-publishes the committed row to its own subscribers (SSE streams).
  */
 export class PgRelay {
@@ -25,9 +25,9 @@ export class PgRelay {
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (n) => {
-      const id = n.payload;
-      // Terminal streams watch every payment ('*'); otherwise load only what someone here is watching.
-      if (!id || !(this.bus.watched(id) || this.bus.watched('*'))) return;
+      // Load only what someone here is watching: the payment itself, or its terminal's stream.
+      const [id, terminalId] = (n.payload ?? '').split(' ');
+      if (!id || !this.bus.watched(id, terminalId)) return;
       void this.load(id).then((p) => p && this.bus.publish(p)).catch(() => undefined);
     });
     client.on('error', () => this.reconnect());

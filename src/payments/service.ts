@@ -483,7 +483,7 @@ export class PaymentService {
     const res = await tx.updateTable('payments').set(set).where('id', '=', p.id).where('state', '=', p.state).executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) throw new Conflict(`payment ${p.id} moved on`);
     const next: PaymentRow = { ...p, ...set } as PaymentRow;
-    await this.event(tx, p.id, p.state, to, source, detail ?? null, at, true);
+    await this.event(tx, p.id, p.state, to, source, detail ?? null, at, { terminalId: p.terminal_id });
     const terminal = { id: p.id, merchantId: p.merchant_id, terminalId: p.terminal_id, channel: p.channel, amount: p.amount, currency: p.currency as Money['currency'] };
     if (to === 'succeeded') {
       await postJournal(tx, paymentEntry(terminal), at);
@@ -499,10 +499,13 @@ export class PaymentService {
   }
 
   /** History row; a state change on PostgreSQL also tells other instances (delivered on commit), in the same round trip. */
-  private async event(tx: Tx, paymentId: string, from: string, to: string, source: string, detail: string | null, at: string, notify = false): Promise<void> {
+  private async event(tx: Tx, paymentId: string, from: string, to: string, source: string, detail: string | null, at: string, notify?: { terminalId: string | null }): Promise<void> {
     const insert = tx.insertInto('payment_events').values({ payment_id: paymentId, from_state: from, to_state: to, source, detail, at });
-    if (notify && this.store.flavor === 'pg') await insert.returning(sql<string>`pg_notify(${PAYMENT_CHANNEL}, ${paymentId})`.as('notified')).execute();
-    else await insert.execute();
+    if (notify && this.store.flavor === 'pg') {
+      await insert.returning(sql<string>`pg_notify(${PAYMENT_CHANNEL}, ${`${paymentId} ${notify.terminalId ?? ''}`})`.as('notified')).execute();
+    } else {
+      await insert.execute();
+    }
   }
 
   /**

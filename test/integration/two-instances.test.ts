@@ -4,6 +4,7 @@ import { startServer, eventually, type TestServer } from '../helpers/server.ts';
 import { TEST_STORE } from '../helpers/store.ts';
 import { charges, payWithCode, scan, showQr, tradeNo, waitFinal } from '../helpers/flows.ts';
 import type { Payment } from '../../src/core/domain.ts';
+import { watchTerminal } from '../browser/terminal-feed.ts';
 
 /**
  * The PostgreSQL deployment: identical stateless instances over one database. Their pollers share the
@@ -40,6 +41,20 @@ describe('two instances on one PostgreSQL database', { skip: TEST_STORE !== 'pg'
       assert.equal(events.length, 1, 'one succeeded transition, not one per instance');
       const journals = await a.rt.store.db.selectFrom('journals').select('id').where('ref', '=', m.id).execute();
       assert.equal(journals.length, 1);
+    }
+  });
+
+  test('a terminal\'s stream held by instance B shows a payment on that terminal settled through instance A', async () => {
+    const feed = watchTerminal(b.url, b.demo.terminalId, b.demo.terminalToken);
+    try {
+      await feed.ready;
+      const qr = await showQr(a, tradeNo('TWOTS'), 990);
+      assert.equal(qr.body.state, 'waiting_customer');
+      await scan(a, qr.body.qrCode);
+      await eventually(async () => feed.events.some((e) => e.id === qr.body.id && e.state === 'succeeded'), 'instance B\'s terminal stream to show it paid');
+      assert.ok(feed.events.every((e) => e.terminalId === b.demo.terminalId));
+    } finally {
+      feed.close();
     }
   });
 

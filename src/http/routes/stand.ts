@@ -122,8 +122,8 @@ export function standRoutes(rt: Runtime): FastifyPluginAsync {
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       res.write(': watching\n\n');
-      const unsubscribe = rt.bus.subscribe('*', (pay: Payment) => {
-        if (pay.terminalId === terminalId && pay.merchantId === merchantId) res.write(`id: ${pay.updatedAt}\nevent: payment\ndata: ${JSON.stringify(pay)}\n\n`);
+      const unsubscribe = rt.bus.subscribeTerminal(terminalId, (pay: Payment) => {
+        if (pay.merchantId === merchantId) res.write(`id: ${pay.updatedAt}\nevent: payment\ndata: ${JSON.stringify(pay)}\n\n`);
       });
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       req.raw.on('close', () => {
