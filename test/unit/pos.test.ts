@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { transformSync } from 'esbuild';
 import Fastify from 'fastify';
 import { parseAmount } from '../../web/pos/src/amount.ts';
-import { DICTS, LANGS, formatAmount, pickLang } from '../../web/pos/src/i18n.ts';
+import { AREAS, DICTS, LANGS, formatAmount, pickLang } from '../../web/pos/src/i18n.ts';
 import { ES_VERSION, MAX_INITIAL_JS_GZIP, MIN_CHROME } from '../../web/pos/build-target.ts';
 import { POS_DIST, posRoutes } from '../../src/http/pos.ts';
 
@@ -34,6 +34,15 @@ describe('POS languages', () => {
     for (const l of LANGS) {
       assert.deepEqual(Object.keys(DICTS[l]).sort(), keys, l);
       for (const k of keys) assert.ok((DICTS[l] as Record<string, string>)[k], `${l}.${k}`);
+    }
+  });
+  test('no two areas define the same key (one would silently hide the other)', () => {
+    const owner = new Map<string, string>();
+    for (const [area, dict] of Object.entries(AREAS)) {
+      for (const k of Object.keys(dict.en)) {
+        assert.equal(owner.get(k), undefined, `${k} is in both ${owner.get(k)} and ${area}`);
+        owner.set(k, area);
+      }
     }
   });
   test('picked from the browser locale', () => {
