@@ -73,6 +73,19 @@ async function main(): Promise<void> {
     async creds() {
       return { keyId: demo.apiKey.id, secret: demo.apiKey.secret, terminalId: demo.terminalId, terminalToken: demo.terminalToken };
     },
+    /** Completed cash sales with items, for the receipt-rendering scenario to print. */
+    async sales() {
+      const ids: string[] = [];
+      const auth = { authorization: `Bearer ${demo.terminalToken}`, 'content-type': 'application/json' };
+      for (let i = 0; i < 40; i++) {
+        const items = [{ name: '珍珠奶茶 Bubble tea', quantity: 1 + (i % 3), unitPrice: 1500 }, { name: '炸鸡 Fried chicken', quantity: 1, unitPrice: 1250 + i }];
+        const amount = items.reduce((n, x) => n + x.quantity * x.unitPrice, 0);
+        const sale = await (await fetch(`http://127.0.0.1:${port}/v1/sales`, { method: 'POST', headers: auth, body: JSON.stringify({ amount, currency: 'CNY', items }) })).json() as { id: string };
+        await fetch(`http://127.0.0.1:${port}/v1/payments`, { method: 'POST', headers: auth, body: JSON.stringify({ saleId: sale.id, outTradeNo: `R${Date.now().toString(36)}${i}`, amount: amount + 500, tendered: amount + 500, currency: 'CNY', method: 'cash', channel: 'cash' }) });
+        ids.push(sale.id);
+      }
+      return { ids, terminalToken: demo.terminalToken };
+    },
     async check() {
       const db = rt.store.db;
       const count = async (state?: string) => Number((await db.selectFrom('payments').select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('n'))

@@ -19,6 +19,8 @@ echo "== typecheck"
 npx tsc --noEmit || status=1
 npx tsc --noEmit -p web/pos || status=1
 npx tsc --noEmit -p web/wallet || status=1
+npx tsc --noEmit -p web/display || status=1
+npx tsc --noEmit -p web/console || status=1
 
 # The POS terminal (web/pos) and the wallet simulator (web/wallet), both Vite, are built before the tests
 # that check their bundles and drive them in Chromium.

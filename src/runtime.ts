@@ -7,6 +7,9 @@ import { MerchantService } from './merchants/service.ts';
 import { PaymentBus } from './payments/bus.ts';
 import { PgRelay } from './payments/pg-relay.ts';
 import { PaymentService } from './payments/service.ts';
+import { PrintService } from './printing/service.ts';
+import { VerificationReceipts } from './receipts/verification.ts';
+import { ReceiptSigner } from './security/receipt-signer.ts';
 import { ChannelRegistry } from './channels/registry.ts';
 import { ChannelAccounts } from './merchants/channel-accounts.ts';
 import { paycodeRulesFor } from './paycode-rules.ts';
@@ -27,6 +30,10 @@ export class Runtime {
   readonly auth: Authenticator;
   readonly deliverer: WebhookDeliverer;
   readonly worker: Worker;
+  /** Receipt printers, templates and the print queue. */
+  readonly printing: PrintService;
+  /** Signed verification receipts (验证收据). */
+  readonly verifications: VerificationReceipts;
   readonly sandboxWallet: SandboxWallet | null;
   /** The real wallets' emulators, in sandbox mode (see sandbox-wallets.ts). */
   readonly walletEmulators: SandboxWallets | null;
@@ -45,6 +52,8 @@ export class Runtime {
     this.auth = new Authenticator(this.store, this.sealer);
     this.deliverer = new WebhookDeliverer(this.store, this.sealer);
     this.worker = new Worker(this.payments, this.deliverer, { intervalMs: config.workerIntervalMs, log });
+    this.printing = new PrintService(this.store, Math.max(config.workerIntervalMs, 100), log);
+    this.verifications = new VerificationReceipts(this.store, new ReceiptSigner(config.masterKey), config.publicUrl);
     this.sandboxWallet = config.sandbox && !config.sandboxUrl
       ? new SandboxWallet({ dbPath: join(config.dataDir, 'sandbox-wallet.db'), key: config.sandboxKey })
       : null;
@@ -60,6 +69,7 @@ export class Runtime {
       await this.relay.start();
     }
     this.worker.start();
+    this.printing.start();
     // Nonces outside the ±5 min window can never be replayed successfully; forget them.
     this.housekeeping = setInterval(() => void this.auth.purgeNonces().catch(() => undefined), 60_000);
     this.housekeeping.unref();
@@ -68,6 +78,7 @@ export class Runtime {
   async stop(): Promise<void> {
     if (this.housekeeping) clearInterval(this.housekeeping);
     await this.worker.stop();
+    await this.printing.stop();
     await this.relay?.stop();
     await this.store.close();
     this.sandboxWallet?.close();

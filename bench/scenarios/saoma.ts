@@ -38,4 +38,26 @@ function paidOrder(store: 'sqlite' | 'pg'): Scenario {
   };
 }
 
-export const saomaScenarios: Scenario[] = [paidOrder('sqlite'), paidOrder('pg')];
+/**
+ * A sale's receipt as the POS or a printer asks for it: the terminal's token, the sale with its items
+ * and tenders read from the store, the store's template filled in and rendered to ESC/POS (GBK, 58 mm).
+ */
+function receipt(store: 'sqlite' | 'pg'): Scenario {
+  return {
+    name: `saoma-receipt-${store}`,
+    store,
+    async start() {
+      const child = await startChild(entry, [store]);
+      const { ids, terminalToken } = (await child.call('sales')) as { ids: string[]; terminalToken: string };
+      return {
+        url: child.url,
+        request(i: number) {
+          return { method: 'GET', path: `/v1/sales/${ids[i % ids.length]}/receipt?format=escpos&lang=zh-Hans`, headers: { authorization: `Bearer ${terminalToken}` } };
+        },
+        stop: () => child.stop(),
+      };
+    },
+  };
+}
+
+export const saomaScenarios: Scenario[] = [paidOrder('sqlite'), paidOrder('pg'), receipt('sqlite')];

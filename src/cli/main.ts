@@ -14,6 +14,8 @@ import { startSandboxWalletServer } from '../channels/sandbox/emulator.ts';
 import { ensureDemo, loadDemoCredentials } from './demo.ts';
 import { registerPaycode } from './paycode.ts';
 import { registerEmv } from './emv.ts';
+import { registerReceipt } from './receipt.ts';
+import { registerStand } from './stand.ts';
 
 class UsageError extends Error {}
 
@@ -214,6 +216,8 @@ program.command('sandbox-wallet')
 
 registerPaycode(program);
 registerEmv(program);
+registerReceipt(program);
+registerStand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -48,7 +48,16 @@ export interface Sale {
   paid: number;
   change: number;
   description: string | null;
+  /** What was sold, as keyed at the counter; null when the sale was rung up as a bare amount. */
+  items: SaleItem[] | null;
   createdAt: string;
+}
+
+/** One line of a sale: `quantity × unitPrice` (minor units); the lines add up to the sale's amount. */
+export interface SaleItem {
+  name: string;
+  quantity: number;
+  unitPrice: number;
 }
 
 export interface Payment {
@@ -89,6 +98,39 @@ export interface Refund {
   reason: string | null;
   channelRefundNo: string | null;
   failureMessage: string | null;
+  /** The operator whose session made the refund (at a counter, the supervisor who approved it); null for API keys. */
+  createdBy: { id: string; name: string } | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A cashier's turn at one terminal, opened and closed with a count of the cash drawer. */
+export interface Shift {
+  id: string;
+  terminalId: string;
+  storeId: string;
+  merchantId: string;
+  openedBy: { id: string; name: string };
+  openedAt: string;
+  /** The change float counted into the drawer at opening, minor units. */
+  openingFloat: number;
+  currency: Currency;
+  closedAt: string | null;
+  closedBy: { id: string; name: string } | null;
+  countedCash: number | null;
+  /** Opening float + cash taken − cash refunded during the shift; live while the shift is open. */
+  expectedCash: number;
+  /** counted − expected: over > 0, short < 0; null while open. */
+  difference: number | null;
+  totals: ShiftTotal[];
+}
+
+/** One channel's takings in a shift at one terminal. */
+export interface ShiftTotal {
+  channel: string;
+  /** Succeeded payments taken during the shift. */
+  count: number;
+  amount: number;
+  /** Succeeded refunds made during the shift, of payments taken at this terminal on this channel. */
+  refunded: number;
 }

@@ -4,7 +4,8 @@ import type { Currency } from './money.ts';
 /**
  * Double-entry bookkeeping. A posting's amount is signed: debit > 0, credit < 0. A journal entry is
  * balanced when its postings sum to zero per currency. Accounts are named paths so reports can roll
- * them up: `channel_clearing:<channel>`, `merchant_payable:<merchant>`, `cash_drawer:<terminal>`.
+ * them up: `channel_clearing:<channel>`, `merchant_payable:<merchant>`, `cash_drawer:<terminal>`,
+ * `cash_over_short:<merchant>`.
  */
 export interface Posting {
   readonly account: string;
@@ -12,7 +13,8 @@ export interface Posting {
   readonly currency: Currency;
 }
 
-export type JournalKind = 'payment' | 'refund' | 'reversal';
+/** `cash_count`: a shift closed with more or less cash in the drawer than the books expected (ref: the shift id). */
+export type JournalKind = 'payment' | 'refund' | 'reversal' | 'cash_count';
 
 export interface JournalEntry {
   readonly kind: JournalKind;
@@ -40,6 +42,8 @@ export const accounts = {
   clearing: (channel: string) => `channel_clearing:${channel}`,
   payable: (merchantId: string) => `merchant_payable:${merchantId}`,
   cashDrawer: (terminalId: string) => `cash_drawer:${terminalId}`,
+  /** Cash found over (credit) or short (debit) when a drawer is counted at the end of a shift. */
+  overShort: (merchantId: string) => `cash_over_short:${merchantId}`,
 };
 
 /** Where a tender's money sits until settlement: the channel's clearing account, or the till for cash. */

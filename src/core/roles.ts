@@ -6,7 +6,9 @@ export type Principal =
   | { kind: 'platform' }
   | { kind: 'merchant'; merchantId: string; keyId: string }
   | { kind: 'terminal'; merchantId: string; storeId: string; terminalId: string }
-  | { kind: 'operator'; merchantId: string; storeId: string; terminalId: string; operatorId: string; role: 'cashier' | 'supervisor' | 'manager' };
+  | { kind: 'operator'; merchantId: string; storeId: string; terminalId: string; operatorId: string; role: 'cashier' | 'supervisor' | 'manager' }
+  /** A customer display paired with one terminal (`disp_…`): it may only watch that terminal's display stream. */
+  | { kind: 'display'; merchantId: string; terminalId: string };
 
 export type Permission =
   | 'merchant:create'
@@ -17,15 +19,20 @@ export type Permission =
   | 'payment:cancel'
   | 'refund:create'
   | 'ledger:read'
-  | 'webhook:manage';
+  | 'webhook:manage'
+  /** Push what the customer display shows and pair one (terminals and operators, for their own terminal). */
+  | 'display:push'
+  /** Watch one terminal's customer display stream (the display token and nothing else). */
+  | 'display:read';
 
 const GRANTS: Record<string, readonly Permission[]> = {
   platform: ['merchant:create', 'merchant:read', 'merchant:admin', 'payment:read', 'ledger:read', 'webhook:manage'],
   merchant: ['merchant:read', 'merchant:admin', 'payment:create', 'payment:read', 'payment:cancel', 'refund:create', 'ledger:read', 'webhook:manage'],
-  terminal: ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel'],
-  'operator:cashier': ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel'],
-  'operator:supervisor': ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel', 'refund:create'],
-  'operator:manager': ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel', 'refund:create', 'ledger:read'],
+  terminal: ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel', 'display:push'],
+  'operator:cashier': ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel', 'display:push'],
+  'operator:supervisor': ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel', 'refund:create', 'display:push'],
+  'operator:manager': ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel', 'refund:create', 'ledger:read', 'display:push'],
+  display: ['display:read'],
 };
 
 export function grantKey(p: Principal): string {

@@ -13,7 +13,13 @@ import { adminRoutes } from './routes/admin.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { standRoutes } from './routes/stand.ts';
+import { printingRoutes } from './routes/printing.ts';
+import { verificationRoutes } from './routes/verification.ts';
+import { shiftRoutes } from './routes/shifts.ts';
 import { posRoutes } from './pos.ts';
+import { consoleRoutes } from './console.ts';
+import { displayPageRoutes } from './display.ts';
+import { displayRoutes } from './routes/display.ts';
 import { walletRoutes } from './wallet.ts';
 
 declare module 'fastify' {
@@ -55,6 +61,9 @@ export async function buildApp(rt: Runtime): Promise<App> {
     // Strict types: "1250" is not 1250, and unknown fields are an error, not silently dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     trustProxy: rt.config.trustProxy,
+    // Live streams (SSE) never end on their own: closing the server ends them, so a stop or restart
+    // does not wait on a POS that is still watching a payment.
+    forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Keep the raw body: request signatures are computed over the exact bytes sent.
@@ -144,7 +153,13 @@ export async function buildApp(rt: Runtime): Promise<App> {
   await app.register(paymentRoutes(rt));
   await app.register(opsRoutes(rt));
   await app.register(standRoutes(rt));
+  await app.register(printingRoutes(rt));
+  await app.register(verificationRoutes(rt));
+  await app.register(shiftRoutes(rt));
   await app.register(async (scope) => posRoutes(scope));
+  await app.register(async (scope) => consoleRoutes(scope));
+  await app.register(displayRoutes(rt));
+  await app.register(async (scope) => displayPageRoutes(scope));
   if (rt.sandboxWallet) {
     const wallet = rt.sandboxWallet;
     await app.register(async (scope) => wallet.routes(scope), { prefix: '/sandbox/wallet' });

@@ -4,6 +4,7 @@ import { can, ownsMerchant, type Permission, type Principal } from '../core/role
 import { SIGNATURE_WINDOW_SECONDS, signRequest } from '../security/request-signing.ts';
 import { hashToken, safeEqualHex, type Sealer } from '../security/secrets.ts';
 import { isUniqueViolation, nowIso, writeContext, type Store, type Tx } from '../store/db.ts';
+import type { DisplayTokens } from '../display/token.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,9 +21,10 @@ function header(req: FastifyRequest, name: string): string | undefined {
 }
 
 /**
- * Who is calling. Three ways in:
+ * Who is calling. Four ways in:
  * - `Authorization: Bearer term_…`: a terminal's device token (the POS);
  * - `Authorization: Bearer ops_…`: an operator session opened with a PIN on a terminal;
+ * - `Authorization: Bearer disp_…`: a customer display paired with one terminal (read-only, signed, see display/token.ts);
  * - `Saoma-Key/Saoma-Timestamp/Saoma-Nonce/Saoma-Signature`: a merchant or platform API key, signed
  *   over method, path, timestamp, nonce and body; ±5 minutes; each nonce accepted once.
  */
@@ -34,6 +36,8 @@ export class Authenticator {
    * other instances sharing the database within KEY_CACHE_MS.
    */
   private readonly secretCache = new Map<string, { merchantId: string | null; secret: string; revoked: boolean; until: number }>();
+  /** Set by the display routes, which hold the signing key; until then a display token is unknown. */
+  private displayTokens: DisplayTokens | null = null;
 
   constructor(store: Store, sealer: Sealer) {
     this.store = store;
@@ -51,7 +55,12 @@ export class Authenticator {
     throw new SaomaError('unauthenticated', 'Send a terminal token (Authorization: Bearer …) or a signed API key request (Saoma-Key, Saoma-Timestamp, Saoma-Nonce, Saoma-Signature).');
   }
 
+  useDisplayTokens(tokens: DisplayTokens): void {
+    this.displayTokens = tokens;
+  }
+
   private async bearer(token: string): Promise<Principal> {
+    if (token.startsWith('disp_')) return this.display(token);
     const hash = hashToken(token);
     if (token.startsWith('term_')) {
       const t = await this.store.db.selectFrom('terminals').select(['id', 'merchant_id', 'store_id']).where('token_hash', '=', hash).executeTakeFirst();
@@ -67,6 +76,19 @@ export class Authenticator {
       if (s) throw new SaomaError('unauthenticated', 'This operator session has expired; log in with the PIN again.');
     }
     throw new SaomaError('unauthenticated', 'Unknown or revoked token.');
+  }
+
+  /** Checked against the terminal on every request, so a deleted or re-issued terminal ends its displays' access at once. */
+  private async display(token: string): Promise<Principal> {
+    const claims = this.displayTokens?.verify(token);
+    if (claims) {
+      const t = await this.store.db.selectFrom('terminals').select(['token_hash']).where('id', '=', claims.terminalId)
+        .where('merchant_id', '=', claims.merchantId).executeTakeFirst();
+      if (t && safeEqualHex(this.displayTokens!.fingerprint(t.token_hash), claims.bound)) {
+        return { kind: 'display', merchantId: claims.merchantId, terminalId: claims.terminalId };
+      }
+    }
+    throw new SaomaError('unauthenticated', 'This customer display link is expired or no longer valid; pair the display again from the POS.');
   }
 
   private async keySecret(keyId: string) {

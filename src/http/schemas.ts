@@ -31,11 +31,42 @@ export const PaymentBody = Type.Object({
 }, { additionalProperties: false });
 export type PaymentBodyT = Static<typeof PaymentBody>;
 
+export const SaleItemBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64, description: 'As printed on the receipt' }),
+  quantity: Type.Integer({ minimum: 1, maximum: 9999 }),
+  unitPrice: Type.Integer({ minimum: 0, description: 'Minor units per piece' }),
+}, { additionalProperties: false });
+
 export const SaleBody = Type.Object({
   amount: Amount,
   currency: CurrencyCode,
   description: Type.Optional(Type.String({ maxLength: 128 })),
+  items: Type.Optional(Type.Array(SaleItemBody, {
+    minItems: 1, maxItems: 100,
+    description: 'What was sold; sum(quantity × unitPrice) must equal amount, else 400 items_total_mismatch',
+  })),
   terminalId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+}, { additionalProperties: false });
+
+export const SalesQuery = Type.Object({
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+  before: Type.Optional(Type.String({ maxLength: 64, description: 'The `next` of the previous page (a sale id), or an ISO time' })),
+  terminalId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Merchant API keys: only this terminal\'s sales' })),
+}, { additionalProperties: false });
+
+export const ShiftOpenBody = Type.Object({
+  openingFloat: Type.Number({ description: 'Cash counted into the drawer at opening, integer minor units ≥ 0' }),
+  currency: Type.Optional(CurrencyCode),
+}, { additionalProperties: false });
+
+export const ShiftCloseBody = Type.Object({
+  countedCash: Type.Number({ description: 'Cash counted in the drawer at closing, integer minor units ≥ 0' }),
+}, { additionalProperties: false });
+
+export const ShiftsQuery = Type.Object({
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+  before: Type.Optional(Type.String({ maxLength: 64, description: 'The `next` of the previous page (a shift id)' })),
+  terminalId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Merchant API keys: only this terminal\'s shifts' })),
 }, { additionalProperties: false });
 
 export const RefundBody = Type.Object({

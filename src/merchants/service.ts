@@ -119,6 +119,11 @@ export class MerchantService {
    * PIN login on a terminal. Five wrong PINs lock the operator for 15 minutes; the lock and the counter
    * are in the database so a restart or a second terminal does not reset them.
    */
+  /** End an operator session now (a supervisor who approved one refund, a cashier logging out). */
+  async logout(token: string): Promise<void> {
+    await this.store.write((tx) => tx.deleteFrom('operator_sessions').where('token_hash', '=', hashToken(token)).execute());
+  }
+
   async login(terminal: Extract<Principal, { kind: 'terminal' }>, operatorId: string, pin: string) {
     const op = await this.store.db.selectFrom('operators').selectAll().where('id', '=', operatorId).where('merchant_id', '=', terminal.merchantId).executeTakeFirst();
     if (!op || (op.store_id && op.store_id !== terminal.storeId)) throw new SaomaError('not_found', `No operator ${operatorId} at this store.`);

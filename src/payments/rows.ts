@@ -1,4 +1,4 @@
-import type { Payment, Refund, Sale, Merchant, PaymentMethod, OperatorRole } from '../core/domain.ts';
+import type { Payment, Refund, Sale, SaleItem, Merchant, PaymentMethod, OperatorRole } from '../core/domain.ts';
 import type { Currency } from '../core/money.ts';
 import type { PaymentState } from '../core/payment-state.ts';
 import type { RefundState } from '../core/refund-state.ts';
@@ -19,7 +19,9 @@ export function toRefund(r: RefundRow): Refund {
   return {
     id: r.id, paymentId: r.payment_id, merchantId: r.merchant_id, outRefundNo: r.out_refund_no, amount: r.amount,
     currency: r.currency as Currency, state: r.state as RefundState, reason: r.reason, channelRefundNo: r.channel_refund_no,
-    failureMessage: r.failure_message, createdAt: r.created_at, updatedAt: r.updated_at,
+    failureMessage: r.failure_message,
+    createdBy: r.operator_id ? { id: r.operator_id, name: r.operator_name ?? '' } : null,
+    createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 
@@ -27,7 +29,7 @@ export function toSale(r: SaleRow): Sale {
   return {
     id: r.id, merchantId: r.merchant_id, storeId: r.store_id, terminalId: r.terminal_id, amount: r.amount,
     currency: r.currency as Currency, state: r.state as Sale['state'], paid: r.paid, change: r.change,
-    description: r.description, createdAt: r.created_at,
+    description: r.description, items: r.items ? (JSON.parse(r.items) as SaleItem[]) : null, createdAt: r.created_at,
   };
 }
 

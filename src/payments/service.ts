@@ -1,4 +1,5 @@
-import { isCustomerPresented, type Payment, type PaymentMethod, type Refund, type Sale } from '../core/domain.ts';
+import { isCustomerPresented, type Payment, type PaymentMethod, type Refund, type Sale, type SaleItem } from '../core/domain.ts';
+import { checkItems } from '../core/sale-items.ts';
 import { SaomaError } from '../core/errors.ts';
 import { paymentEntry, refundEntry } from '../core/ledger.ts';
 import { money, type Money } from '../core/money.ts';
@@ -12,7 +13,7 @@ import { ChannelNotificationError, type Channel, type InAppPay, type Notificatio
 import { isUniqueViolation, nowIso, type Store, type Tx } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { postJournal } from '../store/ledger-repo.ts';
-import type { PaymentRow, RefundRow } from '../store/schema.ts';
+import type { PaymentRow, RefundRow, SaleRow } from '../store/schema.ts';
 import { enqueueEvent, type EventType } from '../webhooks/outbox.ts';
 import type { PaymentBus } from './bus.ts';
 import { PAYMENT_CHANNEL } from './pg-relay.ts';
@@ -58,6 +59,16 @@ export interface CreateRefundInput {
   outRefundNo?: string | undefined;
   reason?: string | undefined;
 }
+
+export interface CreateSaleInput {
+  amount: number;
+  currency: string;
+  description?: string | undefined;
+  items?: SaleItem[] | undefined;
+}
+
+/** A sale as the counter shows it: with every tender and every refund of those tenders. */
+export type SaleWithTenders = Sale & { payments: Payment[]; refunds: Refund[] };
 
 class Conflict extends Error {}
 
@@ -139,8 +150,9 @@ export class PaymentService {
 
   // ---------------------------------------------------------------- sales
 
-  async createSale(origin: Origin, input: { amount: number; currency: string; description?: string | undefined }, idemKey: string | undefined): Promise<StoredResponse> {
+  async createSale(origin: Origin, input: CreateSaleInput, idemKey: string | undefined): Promise<StoredResponse> {
     const amount = money(input.amount, input.currency);
+    const items = input.items ? checkItems(input.items, amount.minor) : null;
     const scope = `${origin.merchantId}:sales`;
     const hash = requestHash({ ...input, terminal: origin.terminalId });
     const id = newId('sale');
@@ -154,9 +166,10 @@ export class PaymentService {
         await tx.insertInto('sales').values({
           id, merchant_id: origin.merchantId, store_id: origin.storeId, terminal_id: origin.terminalId, amount: amount.minor,
           currency: amount.currency, state: 'open', paid: 0, change: 0, description: input.description ?? null, created_at: at, updated_at: at,
+          items: items ? JSON.stringify(items) : null,
         }).execute();
         const sale = toSale((await tx.selectFrom('sales').selectAll().where('id', '=', id).executeTakeFirstOrThrow()));
-        const response = { status: 201, body: { ...sale, payments: [] } };
+        const response = { status: 201, body: { ...sale, payments: [], refunds: [] } };
         if (idemKey) {
           await claimKey(tx, scope, idemKey, hash, id, at);
           await storeResponse(tx, scope, idemKey, response);
@@ -172,11 +185,49 @@ export class PaymentService {
     }
   }
 
-  async getSale(merchantId: string, id: string): Promise<Sale & { payments: Payment[] }> {
+  async getSale(merchantId: string, id: string): Promise<SaleWithTenders> {
     const row = await this.store.db.selectFrom('sales').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
     if (!row) throw new SaomaError('not_found', `No sale ${id} for this merchant.`);
-    const payments = await this.store.db.selectFrom('payments').selectAll().where('sale_id', '=', id).orderBy('created_at').execute();
-    return { ...toSale(row), payments: payments.map(toPayment) };
+    return (await this.withTenders([row]))[0]!;
+  }
+
+  /**
+   * Sales newest first, each with its tenders and their refunds: what a counter's history, reprint and
+   * refund screen lists. `before` is the `next` of the previous page (a sale id), or a time.
+   */
+  async listSales(merchantId: string, opts: { limit: number; terminalId?: string | undefined; before?: string | undefined }): Promise<{ data: SaleWithTenders[]; next?: string }> {
+    let q = this.store.db.selectFrom('sales').selectAll().where('merchant_id', '=', merchantId);
+    if (opts.terminalId) q = q.where('terminal_id', '=', opts.terminalId);
+    if (opts.before) {
+      const cursor = opts.before.startsWith('sale_')
+        ? await this.store.db.selectFrom('sales').select(['id', 'created_at']).where('id', '=', opts.before).where('merchant_id', '=', merchantId).executeTakeFirst()
+        : null;
+      if (cursor) {
+        // Keyset on (created_at, id): sales from the same millisecond are neither skipped nor repeated.
+        q = q.where((eb) => eb.or([eb('created_at', '<', cursor.created_at), eb.and([eb('created_at', '=', cursor.created_at), eb('id', '<', cursor.id)])]));
+      } else if (/^\d{4}-\d{2}-\d{2}T[0-9:.]+Z$/.test(opts.before)) {
+        q = q.where('created_at', '<', opts.before);
+      } else {
+        throw new SaomaError('invalid_request', `before must be the next value of the previous page (a sale id) or an ISO time such as 2026-01-31T16:00:00.000Z; got ${opts.before}.`);
+      }
+    }
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+    const data = await this.withTenders(rows);
+    return rows.length === opts.limit ? { data, next: rows[rows.length - 1]!.id } : { data };
+  }
+
+  private async withTenders(rows: SaleRow[]): Promise<SaleWithTenders[]> {
+    if (rows.length === 0) return [];
+    const db = this.store.db;
+    const payments = await db.selectFrom('payments').selectAll().where('sale_id', 'in', rows.map((r) => r.id)).orderBy('created_at').orderBy('id').execute();
+    const refunds = payments.length
+      ? await db.selectFrom('refunds').selectAll().where('payment_id', 'in', payments.map((p) => p.id)).orderBy('created_at').orderBy('id').execute()
+      : [];
+    return rows.map((r) => {
+      const mine = payments.filter((p) => p.sale_id === r.id);
+      const ids = new Set(mine.map((p) => p.id));
+      return { ...toSale(r), payments: mine.map(toPayment), refunds: refunds.filter((x) => ids.has(x.payment_id)).map(toRefund) };
+    });
   }
 
   // ---------------------------------------------------------------- payments
@@ -527,6 +578,28 @@ export class PaymentService {
     }
   }
 
+  /**
+   * Void an open sale the customer walked away from. Only a sale with nothing paid and nothing in
+   * flight: a paid tender is refunded instead, a wallet line still moving is cancelled at the wallet
+   * first. Saying it twice changes nothing.
+   */
+  async cancelSale(merchantId: string, saleId: string, terminalId: string | null): Promise<SaleWithTenders> {
+    await this.store.write(async (tx) => {
+      const sale = await this.lockSale(tx, merchantId, saleId);
+      if (terminalId && sale.terminal_id !== terminalId) throw new SaomaError('not_found', `No sale ${saleId} on this terminal.`);
+      if (sale.state === 'cancelled') return;
+      if (sale.state === 'completed') throw new SaomaError('sale_closed', 'This sale is paid in full; refund its tenders instead of cancelling it.');
+      const tenders = await tx.selectFrom('payments').select(['id', 'state']).where('sale_id', '=', saleId).execute();
+      if (tenders.some((t) => t.state === 'succeeded')) throw new SaomaError('sale_closed', 'Part of this sale is paid; refund the paid tenders, then cancel it.');
+      const moving = tenders.filter((t) => !isFinalPayment(t.state as PaymentState));
+      if (moving.length) throw new SaomaError('invalid_transition', `A wallet line is still in progress (${moving.map((t) => t.id).join(', ')}); cancel it first, then cancel the sale.`);
+      const at = nowIso();
+      await tx.updateTable('sales').set({ state: 'cancelled', updated_at: at }).where('id', '=', saleId).execute();
+      await enqueueEvent(tx, merchantId, 'sale.cancelled', toSale({ ...sale, state: 'cancelled', updated_at: at }), at);
+    });
+    return this.getSale(merchantId, saleId);
+  }
+
   private async lockSale(tx: Tx, merchantId: string, saleId: string) {
     let q = tx.selectFrom('sales').selectAll().where('id', '=', saleId).where('merchant_id', '=', merchantId);
     if (this.store.flavor === 'pg') q = q.forUpdate();
@@ -650,8 +723,10 @@ export class PaymentService {
 
   // ---------------------------------------------------------------- refunds
 
-  async createRefund(merchantId: string, paymentId: string, input: CreateRefundInput, idemKey: string | undefined): Promise<StoredResponse> {
+  /** `operatorId`: the operator whose session asks (recorded on the refund; the supervisor who approved it). */
+  async createRefund(merchantId: string, paymentId: string, input: CreateRefundInput, idemKey: string | undefined, operatorId?: string): Promise<StoredResponse> {
     const p = await this.getPayment(merchantId, paymentId);
+    const by = operatorId ? await this.store.db.selectFrom('operators').select(['id', 'name']).where('id', '=', operatorId).executeTakeFirst() : undefined;
     const amount = money(input.amount, p.currency);
     // The refund number goes to the wallet, so it must fit the wallets' format; a key that does not is
     // still the idempotency key, just not the refund number.
@@ -677,6 +752,7 @@ export class PaymentService {
           id, payment_id: paymentId, merchant_id: merchantId, out_refund_no: outRefundNo, amount: amount.minor, currency: amount.currency,
           state: 'pending', reason: input.reason ?? null, channel_refund_no: null, failure_message: null, attempts: 0,
           next_poll_at: new Date(Date.now() + 15_000).toISOString(), created_at: at, updated_at: at,
+          operator_id: by?.id ?? null, operator_name: by?.name ?? null,
         };
         await tx.insertInto('refunds').values(r).execute();
         if (pay.channel === 'cash') {

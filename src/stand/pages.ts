@@ -53,7 +53,8 @@ export function amountPage(p: AmountPageInput): string {
   const picker = p.wallet === null;
   const noWallets = picker && p.choices.length === 0;
   const walletList = p.choices.map((c, i) => `<label data-testid="wallet-${esc(c)}"><input type="radio" name="wallet" value="${esc(c)}"${i === 0 && p.choices.length === 1 ? ' checked' : ''}> ${esc(walletName(c, p.locale))}</label>`).join('');
-  const body = `<h1>${esc(t.payTo(p.merchantName))}</h1><p class="store">${esc(p.storeName)}</p>
+  // The stand's code, also printed under its QR: a customer or the staff can match a sticker to this page.
+  const body = `<h1>${esc(t.payTo(p.merchantName))}</h1><p class="store">${esc(p.storeName)} · <span data-testid="stand-code">${esc(p.code.toUpperCase())}</span></p>
 ${p.notice ? `<p class="note" data-testid="notice">${esc(p.notice)}</p>` : ''}
 ${picker && !p.notice ? `<p class="note">${esc(noWallets ? t.noWallets : t.otherApp)}</p>` : ''}
 ${noWallets ? '' : `<form class="card" id="f" novalidate>

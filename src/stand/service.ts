@@ -9,6 +9,7 @@ import { sha256Hex } from '../security/secrets.ts';
 import { isUniqueViolation, nowIso } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import type { StandRow } from '../store/schema.ts';
+import type { StandArt } from './artwork.ts';
 
 export interface Stand {
   id: string;
@@ -115,6 +116,27 @@ export class StandService {
     const row = await this.rt.store.db.selectFrom('stands').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
     if (!row) throw new SaomaError('not_found', `No stand ${id} for this merchant.`);
     return row;
+  }
+
+  /**
+   * What the printed stands show: enabled stands of a merchant (all, or those named), with the names
+   * and the wallets taken at their store. Unknown or disabled ids are refused, naming them.
+   */
+  async artwork(merchantId: string, ids?: readonly string[]): Promise<StandArt[]> {
+    let q = this.rt.store.db.selectFrom('stands as st').innerJoin('merchants as m', 'm.id', 'st.merchant_id').innerJoin('stores as s', 's.id', 'st.store_id')
+      .selectAll('st').select(['m.name as merchant_name', 's.name as store_name'])
+      .where('st.merchant_id', '=', merchantId).where('st.enabled', '=', 1);
+    if (ids?.length) q = q.where('st.id', 'in', [...ids]);
+    const rows = await q.orderBy('st.created_at').execute();
+    const missing = (ids ?? []).filter((id) => !rows.some((r) => r.id === id));
+    if (missing.length) throw new SaomaError('not_found', `No enabled stand ${missing.join(', ')} for this merchant.`);
+    if (!rows.length) throw new SaomaError('not_found', 'This merchant has no enabled stands; create one first.');
+    const out: StandArt[] = [];
+    for (const r of rows) {
+      const wallets = (await this.wallets(r)).filter((c, _i, all) => c !== 'sandbox' || all.length === 1);
+      out.push({ url: this.url(r.code), code: r.code, merchantName: r.merchant_name, storeName: r.store_name, standName: r.name, wallets });
+    }
+    return out;
   }
 
   /** A disabled stand's code stays taken, so a reprinted sticker can never start paying someone else. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { JournalEntry } from '../core/ledger.ts';
-import { assertBalanced } from '../core/ledger.ts';
+import { accounts, assertBalanced } from '../core/ledger.ts';
 import type { Store, Tx } from './db.ts';
 import { newId } from './ids.ts';
 
@@ -25,6 +25,10 @@ export interface LedgerCheck {
   succeededWithoutEntry: string[];
   entriesWithoutSuccess: string[];
   refundsWithoutEntry: string[];
+  /** Closed shifts whose cash difference is not booked (or booked for another amount). */
+  shiftsWithoutCashCount: string[];
+  /** cash_count entries that belong to no closed shift with a difference. */
+  cashCountsWithoutShift: string[];
 }
 
 /** The proof behind `saoma ledger check`: the books balance and match the payments, both ways. */
@@ -59,6 +63,7 @@ export async function checkLedger(store: Store, merchantId?: string): Promise<Le
     .leftJoin('journals as j', (join) => join.onRef('j.ref', '=', 'r.id').on('j.kind', '=', 'refund'))
     .select('r.id').where('r.state', '=', 'succeeded').where('j.id', 'is', null)
     .$if(merchantId !== undefined, (q) => q.where('r.merchant_id', '=', merchantId!)).execute();
+  const counts = await checkCashCounts(store, merchantId);
   const result: LedgerCheck = {
     ok: false,
     journals: Number(journals.n),
@@ -68,8 +73,37 @@ export async function checkLedger(store: Store, merchantId?: string): Promise<Le
     succeededWithoutEntry: missing.map((r) => r.id),
     entriesWithoutSuccess: orphan.map((r) => r.ref),
     refundsWithoutEntry: refundsMissing.map((r) => r.id),
+    ...counts,
   };
   result.ok = Object.values(sums).every((s) => s === 0) && result.unbalancedJournals.length === 0 &&
-    result.succeededWithoutEntry.length === 0 && result.entriesWithoutSuccess.length === 0 && result.refundsWithoutEntry.length === 0;
+    result.succeededWithoutEntry.length === 0 && result.entriesWithoutSuccess.length === 0 && result.refundsWithoutEntry.length === 0 &&
+    result.shiftsWithoutCashCount.length === 0 && result.cashCountsWithoutShift.length === 0;
   return result;
+}
+
+/**
+ * Cash counts both ways: every closed shift that was over or short has one entry moving exactly the
+ * difference into its terminal's drawer, and every such entry has its shift. One row per shift, so
+ * comparing in memory is cheap.
+ */
+async function checkCashCounts(store: Store, merchantId?: string): Promise<Pick<LedgerCheck, 'shiftsWithoutCashCount' | 'cashCountsWithoutShift'>> {
+  const db = store.db;
+  const shifts = await db.selectFrom('shifts').select(['id', 'terminal_id', 'difference'])
+    .where('closed_at', 'is not', null).where('difference', '!=', 0)
+    .$if(merchantId !== undefined, (q) => q.where('merchant_id', '=', merchantId!)).execute();
+  const entries = await db.selectFrom('journals as j').innerJoin('postings as p', 'p.journal_id', 'j.id')
+    .select(['j.ref', 'p.account', 'p.amount']).where('j.kind', '=', 'cash_count')
+    .$if(merchantId !== undefined, (q) => q.where('j.merchant_id', '=', merchantId!)).execute();
+  const drawerMoves = new Map<string, Map<string, number>>();
+  for (const e of entries) {
+    const m = drawerMoves.get(e.ref) ?? new Map<string, number>();
+    m.set(e.account, (m.get(e.account) ?? 0) + Number(e.amount));
+    drawerMoves.set(e.ref, m);
+  }
+  const shiftsWithoutCashCount = shifts
+    .filter((sh) => drawerMoves.get(sh.id)?.get(accounts.cashDrawer(sh.terminal_id)) !== Number(sh.difference))
+    .map((sh) => sh.id);
+  const known = new Set(shifts.map((sh) => sh.id));
+  const cashCountsWithoutShift = [...drawerMoves.keys()].filter((ref) => !known.has(ref));
+  return { shiftsWithoutCashCount, cashCountsWithoutShift };
 }

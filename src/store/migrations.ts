@@ -1,5 +1,7 @@
 import { type Kysely, type Migration, type ColumnDefinitionBuilder } from 'kysely';
 import { standsMigration } from './migrations/0003_stands.ts';
+import { printingMigration } from './migrations/0005_printing.ts';
+import { counterMigration } from './migrations/0004_counter.ts';
 
 export type Flavor = 'sqlite' | 'pg';
 
@@ -237,5 +239,7 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
       },
     },
     '0003_stands': standsMigration,
+    '0004_counter': counterMigration(money),
+    '0005_printing': printingMigration,
   };
 }

@@ -21,6 +21,8 @@ export interface IdempotencyRow {
 export interface SaleRow {
   id: string; merchant_id: string; store_id: string; terminal_id: string; amount: number; currency: string;
   state: string; paid: number; change: number; description: string | null; created_at: string; updated_at: string;
+  /** JSON array of SaleItem, or null for a sale rung up as a bare amount. */
+  items: string | null;
 }
 export interface PaymentRow {
   id: string; merchant_id: string; store_id: string; terminal_id: string; sale_id: string | null; out_trade_no: string;
@@ -37,6 +39,8 @@ export interface RefundRow {
   id: string; payment_id: string; merchant_id: string; out_refund_no: string; amount: number; currency: string;
   state: string; reason: string | null; channel_refund_no: string | null; failure_message: string | null;
   attempts: number; next_poll_at: string | null; created_at: string; updated_at: string;
+  /** The operator whose session made it, and their name then. */
+  operator_id: string | null; operator_name: string | null;
 }
 export interface JournalRow { id: string; merchant_id: string; kind: string; ref: string; created_at: string }
 export interface PostingRow { id: Generated<number>; journal_id: string; merchant_id: string; account: string; amount: number; currency: string; created_at: string }
@@ -63,6 +67,34 @@ export interface StandRow {
 }
 export interface StandPaymentRow { stand_id: string; client_key: string; payment_id: string; created_at: string }
 
+export interface ShiftRow {
+  id: string; merchant_id: string; store_id: string; terminal_id: string; currency: string; opening_float: number;
+  opened_by: string; opened_by_name: string; opened_at: string; closed_at: string | null; closed_by: string | null;
+  closed_by_name: string | null; counted_cash: number | null; expected_cash: number | null; difference: number | null;
+  /** JSON array of ShiftTotal, fixed at closing. */
+  totals: string | null;
+}
+
+export interface ReceiptTemplateRow { id: string; merchant_id: string; store_id: string; kind: string; version: number; source: string; created_at: string; created_by: string | null }
+export interface PrinterRow {
+  id: string; merchant_id: string; store_id: string; name: string; url: string; paper: number; encoding: string; lang: string;
+  auto_print: number; copies: number; merchant_copy: number; enabled: number; status: string; last_error: string | null;
+  last_seen_at: string | null; lease_until: string | null; created_at: string;
+}
+export interface PrintJobRow {
+  id: string; printer_id: string; merchant_id: string; kind: string; ref: string | null; copy: string; dedupe_key: string;
+  batch_id: string | null;
+  /** The ESC/POS bytes, base64. */
+  bytes: string;
+  warnings: string | null; state: string; attempts: number; next_attempt_at: string; lease_until: string | null;
+  last_error: string | null; created_at: string; printed_at: string | null;
+}
+export interface ReceiptRecordRow {
+  id: string; code: string; merchant_id: string; store_id: string; payment_id: string; sale_id: string | null; record: string;
+  signature: string; strokes: string; printed_text: string; gifts: string | null; created_at: string; collected_at: string | null;
+  collected_by: string | null;
+}
+
 export interface DB {
   merchants: MerchantRow;
   stores: StoreRow;
@@ -85,4 +117,9 @@ export interface DB {
   store_channels: StoreChannelRow;
   stands: StandRow;
   stand_payments: StandPaymentRow;
+  shifts: ShiftRow;
+  receipt_templates: ReceiptTemplateRow;
+  printers: PrinterRow;
+  print_jobs: PrintJobRow;
+  receipt_records: ReceiptRecordRow;
 }

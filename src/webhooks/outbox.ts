@@ -3,7 +3,7 @@ import { newId } from '../store/ids.ts';
 
 export type EventType =
   | 'payment.succeeded' | 'payment.failed' | 'payment.closed' | 'payment.reversed'
-  | 'refund.succeeded' | 'refund.failed' | 'sale.completed';
+  | 'refund.succeeded' | 'refund.failed' | 'sale.completed' | 'sale.cancelled';
 
 export interface WebhookEvent<T = unknown> {
   id: string;

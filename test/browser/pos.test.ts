@@ -1,56 +1,31 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { POS_DIST } from '../../src/http/pos.ts';
+import { NO_CHROMIUM, ensureBuilt, fitsWidth, launch, notBlank, openPos, openShift } from './pos-driver.ts';
 
 /**
  * The POS terminal (/pos) in Debian's Chromium: pair with the demo terminal token, log in with the
- * demo cashier's PIN (after a wrong one), take a dynamic-QR sale the sandbox wallet pays, take a
- * payment-code sale typed by a "scanner gun" into the focused amount field, and render every
- * language. One browser, one page; the build is made first if missing.
+ * demo cashier's PIN (after a wrong one), open the shift, take a dynamic-QR sale the sandbox wallet
+ * pays, take a payment-code sale typed by a "scanner gun" into the focused amount field, refuse a
+ * scanned link, and render every language at 1024×600 and 1280×800. One browser, one page.
  */
-const CHROMIUM = process.env.SAOMA_CHROMIUM ?? '/usr/bin/chromium';
-
-/** True when a PNG screenshot has real content: its pixel bytes take many values, not one colour. */
-function notBlank(png: Buffer): boolean {
-  const chunks: Buffer[] = [];
-  for (let i = 8; i < png.length;) {
-    const len = png.readUInt32BE(i);
-    const type = png.toString('latin1', i + 4, i + 8);
-    if (type === 'IDAT') chunks.push(png.subarray(i + 8, i + 8 + len));
-    i += 12 + len;
-  }
-  const raw = inflateSync(Buffer.concat(chunks));
-  const seen = new Set<number>();
-  for (let i = 0; i < raw.length; i += 7) seen.add(raw[i]!);
-  return seen.size > 16;
-}
-
-describe('POS terminal in a browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)` }, () => {
+describe('POS terminal in a browser', { skip: NO_CHROMIUM }, () => {
   let s: TestServer;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   /** Script errors on the page (a failed request is the API's answer, asserted where it matters). */
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   before(async () => {
-    if (!existsSync(`${POS_DIST}index.html`)) execFileSync('npm', ['run', '-s', 'build:pos'], { stdio: 'inherit' });
+    ensureBuilt();
     s = await startServer({ qrTtlMs: 120_000 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1024, height: 600 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(m.text()); });
+    browser = await launch();
+    ({ context, page, problems } = await openPos(browser));
   });
   after(async () => {
+    await context?.close();
     await browser?.close();
     await s?.close();
   });
@@ -85,6 +60,7 @@ describe('POS terminal in a browser', { skip: existsSync(CHROMIUM) ? false : `no
     await page.selectOption('#login select[name=operator]', s.demo.operator.id);
     await page.fill('#login input[name=pin]', s.demo.operator.pin);
     await page.click('#login button[type=submit]');
+    await openShift(page, '200.00');
     await page.waitForSelector('#amount');
     assert.equal(await page.evaluate('localStorage.getItem("saoma.pos.token")'), s.demo.terminalToken, 'the token is kept on the device');
   });
@@ -132,16 +108,113 @@ describe('POS terminal in a browser', { skip: existsSync(CHROMIUM) ? false : `no
     assert.equal(await page.inputValue('#amount'), '', 'a new sale starts empty');
   });
 
-  test('each language renders', async () => {
-    const known = { 'zh-Hans': '出示收款码', 'zh-Hant': '出示收款碼', en: 'Show QR' } as const;
-    for (const [lang, text] of Object.entries(known)) {
-      await page.click(`button[data-lang="${lang}"]`);
-      await page.waitForFunction(`document.documentElement.lang === ${JSON.stringify(lang)}`);
-      assert.ok((await page.innerText('body')).includes(text), `${lang}: "${text}" on the page`);
-      await page.fill('#amount', '12.50');
-      assert.ok(notBlank(await page.screenshot()), `${lang}: the screenshot is not blank`);
-      await page.fill('#amount', '');
+  test('a scanned link or product barcode is explained, and nothing is sent', async () => {
+    const before = (await s.terminal('GET', '/v1/payments')).body.data.length;
+    await page.fill('#amount', '5.00');
+    await page.focus('#amount');
+    await page.keyboard.type('https://example.com/x');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#sale-error');
+    assert.match(await page.innerText('#sale-error'), /link|URL|url/i);
+    await page.keyboard.type('6901234567892');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction('/EAN|barcode|product/i.test(document.querySelector("#sale-error").textContent)');
+    assert.equal(await page.inputValue('#amount'), '5.00', 'what the gun typed is taken back out of the field');
+    assert.equal((await s.terminal('GET', '/v1/payments')).body.data.length, before);
+    await page.fill('#amount', '');
+  });
+
+  test('quick items set up on the terminal are tapped into a sale; the items are sent with it and kept for the next visit', async () => {
+    await page.click('#edit-items');
+    for (const [name, price] of [['Latte', '18.00'], ['Croissant', '12.50']] as const) {
+      await page.fill('input[name=item-name]', name);
+      await page.fill('input[name=item-price]', price);
+      await page.click('#add-quick');
     }
+    await page.click('#edit-items');
+    await page.click('[data-item="Latte"]');
+    await page.click('[data-item="Latte"]');
+    await page.click('[data-item="Croissant"]');
+    assert.match(await page.innerText('#items-total'), /48\.50/);
+    assert.equal(await page.inputValue('#amount'), '48.50', 'the items make the amount');
+    await page.click('#show-qr');
+    const code = (await (await page.waitForSelector('canvas.qr[data-qr]')).getAttribute('data-qr'))!;
+    const pay = await fetch(`${s.url}/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: code }) });
+    assert.equal(pay.status, 200);
+    await paid();
+    const sale = (await s.terminal('GET', '/v1/sales?limit=1')).body.data[0];
+    assert.equal(sale.amount, 4850);
+    assert.equal(sale.state, 'completed');
+    assert.deepEqual(sale.items, [{ name: 'Latte', quantity: 2, unitPrice: 1800 }, { name: 'Croissant', quantity: 1, unitPrice: 1250 }]);
+    await page.click('#new-sale');
+    await page.waitForSelector('#amount');
+    assert.equal(await page.$('#cart'), null, 'a new sale starts with no items');
+    await page.reload();
+    await page.waitForSelector('[data-item="Croissant"]');
+  });
+
+  test('the menu reaches history, the shift and the settings, and comes back to the amount', async () => {
+    await page.click('#nav-history');
+    await page.waitForSelector('#history');
+    await page.click('#nav-shift');
+    await page.waitForSelector('#shift-figures');
+    await page.click('#nav-settings');
+    await page.waitForSelector('#settings');
+    assert.ok(await fitsWidth(page), 'settings fit at 1024×600');
+    await page.click('#nav-sale');
+    await page.waitForSelector('#amount');
+    assert.deepEqual(problems, []);
+  });
+
+  test('a second tab of the POS on the same device is refused: one outbox per device', async () => {
+    const second = await context.newPage();
+    try {
+      await second.goto(`${s.url}/pos`);
+      await second.waitForSelector('#other-tab');
+      assert.match(await second.innerText('#other-tab'), /already open in another tab/);
+      assert.equal(await second.$('#amount'), null);
+    } finally { await second.close(); }
+    await page.waitForSelector('#amount');
+  });
+
+  test('each language renders at 1024×600 and 1280×800: the amount screen and the tender screen, no horizontal scrollbar', async () => {
+    const known = { 'zh-Hans': ['出示收款码', '实收现金'], 'zh-Hant': ['出示收款碼', '實收現金'], en: ['Show QR', 'Cash received'] } as const;
+    await page.fill('#amount', '30.00');
+    await page.click('#pay-cash');
+    await page.waitForSelector('#line-amount');
+    for (const size of [{ width: 1024, height: 600 }, { width: 1280, height: 800 }]) {
+      await page.setViewportSize(size);
+      for (const [lang, [, onTender]] of Object.entries(known)) {
+        await page.click(`button[data-lang="${lang}"]`);
+        await page.waitForFunction(`document.documentElement.lang === ${JSON.stringify(lang)}`);
+        assert.ok((await page.innerText('body')).includes(onTender), `${lang}: "${onTender}" on the tender screen`);
+        assert.ok(await fitsWidth(page), `${lang} ${size.width}×${size.height}: no horizontal scrollbar on the tender screen`);
+        assert.ok(notBlank(await page.screenshot()), `${lang}: the tender screen is not blank`);
+        // The main flow fits without scrolling: the button that takes the cash is on screen.
+        const box = await page.locator('#add-cash').boundingBox();
+        assert.ok(box && box.y + box.height <= size.height, `${lang} ${size.width}×${size.height}: the cash button is on screen`);
+      }
+    }
+    await page.click('button[data-lang="en"]');
+    await page.click('#void-sale');
+    await page.waitForSelector('#amount');
+    for (const size of [{ width: 1024, height: 600 }, { width: 1280, height: 800 }]) {
+      await page.setViewportSize(size);
+      for (const [lang, [onSale]] of Object.entries(known)) {
+        await page.click(`button[data-lang="${lang}"]`);
+        await page.waitForFunction(`document.documentElement.lang === ${JSON.stringify(lang)}`);
+        assert.ok((await page.innerText('body')).includes(onSale), `${lang}: "${onSale}" on the page`);
+        await page.fill('#amount', '12.50');
+        assert.ok(await fitsWidth(page), `${lang} ${size.width}×${size.height}: no horizontal scrollbar`);
+        assert.ok(notBlank(await page.screenshot()), `${lang}: the screenshot is not blank`);
+        const keys = await page.locator('.keypad button').last().boundingBox();
+        assert.ok(keys && keys.y + keys.height <= size.height, `${lang} ${size.width}×${size.height}: the whole keypad is on screen`);
+        await page.fill('#amount', '');
+      }
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await fitsWidth(page), 'a phone: no horizontal scrollbar');
+    await page.click('button[data-lang="en"]');
     assert.deepEqual(problems, []);
   });
 });

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { NO_CHROMIUM, launch } from './chromium.ts';
 import { eventually, freePort, startServer, type TestServer } from '../helpers/server.ts';
 import { waitState } from '../helpers/flows.ts';
 import { watchTerminal, type TerminalFeed } from './terminal-feed.ts';
@@ -16,7 +16,6 @@ import { watchTerminal, type TerminalFeed } from './terminal-feed.ts';
  * stand's result page, be succeeded on the stand's store and terminal, and have appeared on that
  * terminal's live stream while the customer paid. One browser, one context per User-Agent.
  */
-const CHROMIUM = process.env.SAOMA_CHROMIUM ?? '/usr/bin/chromium';
 
 const UA = {
   alipay: 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Ariver/1.1.0 AliApp(AP/10.5.30.6000) Nebula WK RVKType(0) AlipayDefined(nt:WIFI,ws:390|780|3.0) AlipayClient/10.5.30.6000 Language/zh-Hans Region/CN NebulaX/1.0.0',
@@ -69,7 +68,7 @@ async function account(s: TestServer, channel: string, body: unknown): Promise<v
 /** Where the cashier pages of the emulators (and the sandbox wallet) live. */
 const CASHIER = /\/cashier\/|\/sandbox\/wallet\/qr\//;
 
-describe('one-code stand in a browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)` }, () => {
+describe('one-code stand in a browser', { skip: NO_CHROMIUM }, () => {
   let s: TestServer;
   let browser: Browser;
   let feed: TerminalFeed;
@@ -94,10 +93,7 @@ describe('one-code stand in a browser', { skip: existsSync(CHROMIUM) ? false : `
     stand = r.body;
     feed = watchTerminal(s.url, s.demo.terminalId, s.demo.terminalToken);
     await feed.ready;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launch();
   });
   after(async () => {
     feed?.close();

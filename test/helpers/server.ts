@@ -38,9 +38,10 @@ export interface TestServer {
  * `database` reuses the database (and data folder: master key, demo credentials, sandbox wallet) of a
  * server closed with `close({ keepDatabase: true })`, as a restart would.
  */
-export async function startServer(overrides: Partial<Config> = {}, opts: { worker?: boolean; database?: TestDatabase } = {}): Promise<TestServer> {
+export async function startServer(overrides: Partial<Config> = {}, opts: { worker?: boolean; database?: TestDatabase; port?: number } = {}): Promise<TestServer> {
   const db = opts.database ?? await freshDatabase();
-  const port = await freePort();
+  // `port`: a restart on the address a browser already uses (the POS reconnects to the same origin).
+  const port = opts.port ?? await freePort();
   const config = loadConfig({ SAOMA_ENV: 'test' } as NodeJS.ProcessEnv, {
     dataDir: db.dataDir, databaseUrl: db.url, port, host: '127.0.0.1', sandbox: true,
     queryIntervalMs: 200, workerIntervalMs: 50, payCodeGiveUpMs: 3000, ...overrides,

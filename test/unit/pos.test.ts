@@ -90,7 +90,7 @@ describe('/pos without a build', () => {
     const r = await app.inject('/pos/');
     assert.equal(r.statusCode, 503);
     assert.match(r.headers['content-type'] as string, /text\/html/);
-    assert.match(r.body, /npm run build:pos/);
+    assert.match(r.body, /npm run build:web/);
     assert.equal((await app.inject('/pos')).headers.location, '/pos/');
     await app.close();
   });

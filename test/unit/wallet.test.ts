@@ -62,7 +62,7 @@ describe('/wallet without a build', () => {
     const r = await app.inject('/wallet/');
     assert.equal(r.statusCode, 503);
     assert.match(r.headers['content-type'] as string, /text\/html/);
-    assert.match(r.body, /npm run build:wallet/);
+    assert.match(r.body, /npm run build:web/);
     assert.equal((await app.inject('/wallet')).headers.location, '/wallet/');
     assert.equal((await app.inject('/wallet?qr=abc')).headers.location, '/wallet/?qr=abc');
     await app.close();

@@ -8,6 +8,8 @@ import { requireMerchant } from '../auth.ts';
 import { ChannelAccountBody, ChannelParams, ListQuery, LoginBody, MerchantBody, MerchantParams, NameBody, OperatorBody, StoreChannelsBody, StoreChannelsParams, TerminalBody, WebhookBody, limitOf } from '../schemas.ts';
 import { ChannelAccounts } from '../../merchants/channel-accounts.ts';
 import { knownChannels } from '../../channels/registry.ts';
+import { ruleSpec } from '../../core/paycode.ts';
+import { paycodeRulesFor } from '../../paycode-rules.ts';
 
 const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } };
 
@@ -23,6 +25,13 @@ export function adminRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.get('/v1/merchants', { config: { permission: 'merchant:create' }, schema: { tags, querystring: ListQuery, summary: 'List merchants (platform key)' } },
       async (req) => ({ data: await m.listMerchants(limitOf(req.query)) }));
+
+    app.get('/v1/merchant', { config: { permission: 'merchant:read' }, schema: { tags, response: err, summary: 'The caller\'s own merchant (merchant API key, terminal or operator): what a console shows after signing in' } },
+      async (req) => {
+        const p = principal(req);
+        if (p.kind === 'platform') throw new SaomaError('invalid_request', 'A platform key has no merchant of its own: use GET /v1/merchants/:merchantId.');
+        return m.getMerchant(p.merchantId);
+      });
 
     app.get('/v1/merchants/:merchantId', { config: { permission: 'merchant:read' }, schema: { tags, params: MerchantParams, response: err } },
       async (req) => {
@@ -117,13 +126,32 @@ export function adminRoutes(rt: Runtime): FastifyPluginAsync {
         const p = principal(req);
         if (p.kind !== 'terminal') throw new SaomaError('forbidden', 'Call this with the terminal\'s device token.');
         const operators = (await m.listOperators(p.merchantId)).filter((o) => !o.storeId || o.storeId === p.storeId);
-        return { terminalId: p.terminalId, merchantId: p.merchantId, storeId: p.storeId, operators: operators.map((o) => ({ id: o.id, name: o.name, role: o.role })) };
+        // The wallets this counter can charge: the merchant's enabled accounts the store offers (the
+        // sandbox while it is on), and the payment-code rules the server detects wallets by, so the POS
+        // names the wallet before charging and refuses what the server would.
+        const accounts = (await rt.channelAccounts.list(p.merchantId)).filter((a) => a.enabled).map((a) => a.channel);
+        const offered = await rt.channelAccounts.storeChannels(p.storeId);
+        const known = new Set(knownChannels());
+        const channels = [...new Set([...(rt.config.sandbox ? ['sandbox'] : []), ...accounts])]
+          .filter((c) => known.has(c) && (c !== 'sandbox' || rt.config.sandbox) && (offered.length === 0 || offered.includes(c) || c === 'sandbox'));
+        return {
+          terminalId: p.terminalId, merchantId: p.merchantId, storeId: p.storeId,
+          operators: operators.map((o) => ({ id: o.id, name: o.name, role: o.role })),
+          channels, sandbox: rt.config.sandbox, paycodeRules: paycodeRulesFor(rt.config).map(ruleSpec),
+        };
       });
     app.post('/v1/operators/login', { config: { permission: 'payment:create' }, schema: { tags: ['terminal'], body: LoginBody, response: { ...err, 423: { $ref: 'Error#' } }, summary: 'Operator PIN login on a terminal; returns an operator session token' } },
       async (req) => {
         const p = principal(req);
         if (p.kind !== 'terminal') throw new SaomaError('forbidden', 'Operators log in on a terminal: call this with the terminal\'s device token.');
         return m.login(p, req.body.operatorId, req.body.pin);
+      });
+    app.post('/v1/operators/logout', { config: { permission: 'payment:read' }, schema: { tags: ['terminal'], response: err, summary: 'End this operator session at once (its token stops working)' } },
+      async (req, reply) => {
+        const p = principal(req);
+        if (p.kind !== 'operator') throw new SaomaError('forbidden', 'Only an operator session logs out: send its ops_… token.');
+        await m.logout((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
+        return reply.code(204).send();
       });
   };
 }

@@ -8,7 +8,8 @@ import type { Origin } from '../../payments/service.ts';
 import type { Runtime } from '../../runtime.ts';
 import { principal } from '../app.ts';
 import { actingMerchant } from '../auth.ts';
-import { IdParams, ListQuery, PaymentBody, RefundBody, SaleBody, limitOf } from '../schemas.ts';
+import { counterScope } from '../scope.ts';
+import { IdParams, ListQuery, PaymentBody, RefundBody, SaleBody, SalesQuery, limitOf } from '../schemas.ts';
 
 const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' } };
 
@@ -55,7 +56,13 @@ export function paymentRoutes(rt: Runtime): FastifyPluginAsync {
       return { merchantId: p.merchantId, storeId: t.storeId, terminalId };
     }
 
-    app.post('/v1/sales', { config: { permission: 'payment:create' }, schema: { tags: ['sales'], body: SaleBody, response: err, summary: 'Open a sale; tenders are payments that carry its saleId' } },
+    app.post('/v1/sales', {
+      config: { permission: 'payment:create' },
+      schema: {
+        tags: ['sales'], body: SaleBody, response: err, summary: 'Open a sale; tenders are payments that carry its saleId',
+        description: 'Optional items (name, quantity, unitPrice) must add up to amount. Idempotent on the Idempotency-Key header.',
+      },
+    },
       async (req, reply) => {
         const o = await origin(principal(req), req.body.terminalId);
         const { terminalId: _t, ...input } = req.body;
@@ -63,7 +70,26 @@ export function paymentRoutes(rt: Runtime): FastifyPluginAsync {
         return reply.code(res.status).send(res.body);
       });
 
-    app.get('/v1/sales/:id', { config: { permission: 'payment:read' }, schema: { tags: ['sales'], params: IdParams, response: err } },
+    app.get('/v1/sales', {
+      config: { permission: 'payment:read' },
+      schema: {
+        tags: ['sales'], querystring: SalesQuery, response: err, summary: 'Sales newest first, each with its payments and refunds (history, reprint, refund)',
+        description: 'A terminal or operator sees its own terminal\'s sales; a merchant API key sees all of the merchant\'s, or one terminal\'s with terminalId. Pass `next` back as `before` for the next page.',
+      },
+    }, async (req) => {
+      const p = principal(req);
+      const scope = counterScope(p, req.query.terminalId, merchantHeader(req));
+      return svc.listSales(scope.merchantId, { limit: limitOf(req.query), terminalId: scope.terminalId, before: req.query.before });
+    });
+
+    app.post('/v1/sales/:id/cancel', { config: { permission: 'payment:cancel' }, schema: { tags: ['sales'], params: IdParams, response: err, summary: 'Void an open sale with nothing paid and nothing in flight (the customer walked away)' } },
+      async (req) => {
+        const p = principal(req);
+        const terminalId = p.kind === 'terminal' || p.kind === 'operator' ? p.terminalId : null;
+        return svc.cancelSale(actingMerchant(p, merchantHeader(req)), req.params.id, terminalId);
+      });
+
+    app.get('/v1/sales/:id', { config: { permission: 'payment:read' }, schema: { tags: ['sales'], params: IdParams, response: err, summary: 'One sale with its items, payments and refunds' } },
       async (req) => svc.getSale(actingMerchant(principal(req), merchantHeader(req)), req.params.id));
 
     app.post('/v1/payments', {
@@ -133,9 +159,23 @@ export function paymentRoutes(rt: Runtime): FastifyPluginAsync {
       send(first);
     });
 
-    app.post('/v1/payments/:id/refunds', { config: { permission: 'refund:create' }, schema: { tags: ['refunds'], params: IdParams, body: RefundBody, response: err, summary: 'Refund all or part of a succeeded payment; several refunds may add up to what was paid' } },
+    // Checked here rather than by the route's permission so the refusal can tell the counter what to do
+    // (log a supervisor in); who may refund is still exactly the refund:create grant.
+    app.post('/v1/payments/:id/refunds', {
+      config: { permission: 'payment:read' },
+      schema: {
+        tags: ['refunds'], params: IdParams, body: RefundBody, response: err, summary: 'Refund all or part of a succeeded payment; several refunds may add up to what was paid',
+        description: 'Needs refund:create: a supervisor or manager operator session, or a merchant API key. A cashier gets 403; the POS logs the supervisor in with their PIN and refunds with that session, which is recorded as createdBy.',
+      },
+    },
       async (req, reply) => {
-        const res = await svc.createRefund(actingMerchant(principal(req), merchantHeader(req)), req.params.id, req.body, idempotencyKey(req));
+        const p = principal(req);
+        if (!can(p, 'refund:create')) {
+          throw new SaomaError('forbidden', p.kind === 'operator' || p.kind === 'terminal'
+            ? `A ${p.kind === 'operator' ? p.role : 'terminal without an operator'} may not refund on their own; a refund needs a supervisor's approval: a supervisor or manager logs in on this terminal with their PIN (POST /v1/operators/login) and makes the refund with that session.`
+            : 'This caller may not refund; use a merchant API key or a supervisor\'s operator session.');
+        }
+        const res = await svc.createRefund(actingMerchant(p, merchantHeader(req)), req.params.id, req.body, idempotencyKey(req), p.kind === 'operator' ? p.operatorId : undefined);
         return reply.code(res.status).send(res.body);
       });
 

@@ -16,6 +16,8 @@ import { StandSigner } from '../../stand/token.ts';
 import { APP_CHANNEL, detectWalletApp } from '../../stand/ua.ts';
 import { amountPage, notFoundPage, printPage, resultPage, troublePage } from '../../stand/pages.ts';
 import { STAND_TEXT, walletName } from '../../stand/i18n.ts';
+import { standSvg, standsPdf } from '../../stand/artwork.ts';
+import { checkQrPrint, parseSize } from '../../printing/qr-quality.ts';
 
 const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' } };
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -104,6 +106,45 @@ export function standRoutes(rt: Runtime): FastifyPluginAsync {
       const wallets = (await stands.wallets(row)).filter((c, _i, all) => c !== 'sandbox' || all.length === 1);
       return html(reply, 200, printPage({ qrSvg, url, merchantName: ctx.merchant, storeName: ctx.store, standName: row.name, wallets }));
     });
+
+    // Print-ready artwork for a print shop: the quality check first (JSON), then the file itself.
+    const ArtQuery = Type.Object({
+      size: Type.Optional(Type.String({ maxLength: 12, description: 'Printed width of the code with its quiet zone: 10cm, 80mm, 4in (default 10cm)' })),
+      dpi: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$', description: 'The printer\'s resolution (default 300)' })),
+      distance: Type.Optional(Type.String({ maxLength: 12, description: 'How far the customer\'s phone will be: 40cm (default)' })),
+      stands: Type.Optional(Type.String({ maxLength: 2000, description: 'Comma-separated stand ids (default: every enabled stand)' })),
+      logo: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+      format: Type.Optional(Type.Union([Type.Literal('pdf'), Type.Literal('svg')])),
+    }, { additionalProperties: false });
+    const artOptions = (q: { size?: string; dpi?: string; distance?: string; logo?: string }) => {
+      try {
+        return { sizeMm: parseSize(q.size ?? '10cm'), dpi: Number(q.dpi ?? 300), distanceCm: parseSize(q.distance ?? '40cm') / 10, logo: q.logo === 'true' };
+      } catch (e) {
+        throw new SaomaError('invalid_request', (e as Error).message);
+      }
+    };
+    const chosen = (q: { stands?: string }) => (q.stands ? q.stands.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+    app.get('/v1/merchants/:merchantId/stands/quality', { config: { permission: 'merchant:read' }, schema: { tags, params: Type.Object({ merchantId: Id }), querystring: ArtQuery, response: err, summary: 'Will the stands scan at this size, printer resolution and distance? Version, module size, findings per stand' } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        const opts = artOptions(req.query);
+        const arts = await stands.artwork(req.params.merchantId, chosen(req.query));
+        return { data: arts.map((a) => ({ code: a.code, url: a.url, name: a.standName, quality: checkQrPrint({ payload: a.url, sizeMm: opts.sizeMm, dpi: opts.dpi, distanceCm: opts.distanceCm, logo: opts.logo }) })) };
+      });
+
+    app.get('/v1/merchants/:merchantId/stands/artwork', { config: { permission: 'merchant:read' }, schema: { tags, params: Type.Object({ merchantId: Id }), querystring: ArtQuery, response: err, summary: 'The stands as a print-ready PDF (one per page) or an SVG (one stand); refused if a code would not scan' } },
+      async (req, reply) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        const opts = artOptions(req.query);
+        const arts = await stands.artwork(req.params.merchantId, chosen(req.query));
+        if (req.query.format === 'svg') {
+          if (arts.length !== 1) throw new SaomaError('invalid_request', `An SVG holds one stand and ${arts.length} were chosen: name one with stands=, or ask for the PDF.`);
+          return reply.header('content-type', 'image/svg+xml; charset=utf-8').header('content-disposition', `attachment; filename="stand-${arts[0]!.code}.svg"`).send(standSvg(arts[0]!, opts).svg);
+        }
+        const { pdf } = await standsPdf(arts, opts);
+        return reply.header('content-type', 'application/pdf').header('content-disposition', 'attachment; filename="stands.pdf"').send(pdf);
+      });
 
     // The POS's live view of its own counter: every change to a payment on this terminal, including the
     // ones customers start on a stand, which the POS did not create and so cannot watch by id.

@@ -14,6 +14,11 @@ export interface Payment {
   expiresAt: string | null;
   failureCode: string | null;
   failureMessage: string | null;
+  saleId: string | null;
+  /** Cash only: what the customer handed over, and the change given back. */
+  tendered: number | null;
+  change: number | null;
+  updatedAt: string;
 }
 
 export interface TerminalInfo {
@@ -21,6 +26,11 @@ export interface TerminalInfo {
   merchantId: string;
   storeId: string;
   operators: Array<{ id: string; name: string; role: string }>;
+  /** The wallets this store offers (newer servers). */
+  channels?: string[];
+  sandbox?: boolean;
+  /** The server's payment-code rules, as written in a rules file (newer servers). */
+  paycodeRules?: unknown[];
 }
 
 export interface Session { token: string; expiresAt: string; operator: { id: string; name: string; role: string } }

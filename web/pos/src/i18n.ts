@@ -8,6 +8,7 @@ import * as tender from './i18n/tender.ts';
 import * as office from './i18n/office.ts';
 import * as camera from './i18n/camera.ts';
 import * as display from './i18n/display.ts';
+import * as print from './i18n/print.ts';
 import type { Tr } from './i18n/types.ts';
 
 export type Lang = 'zh-Hans' | 'zh-Hant' | 'en';
@@ -15,8 +16,8 @@ export const LANGS: readonly Lang[] = ['zh-Hans', 'zh-Hant', 'en'];
 export const LANG_NAMES: Record<Lang, string> = { 'zh-Hans': '简体', 'zh-Hant': '繁體', en: 'EN' };
 
 /** The areas, for the duplicate-key check. */
-export const AREAS = { core, tender, office, camera, display };
-type En = typeof core.en & typeof tender.en & typeof office.en & typeof camera.en & typeof display.en;
+export const AREAS = { core, tender, office, camera, display, print };
+type En = typeof core.en & typeof tender.en & typeof office.en & typeof camera.en & typeof display.en & typeof print.en;
 export type Key = keyof En;
 export type Dict = Tr<En>;
 
