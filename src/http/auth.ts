@@ -5,6 +5,7 @@ import { SIGNATURE_WINDOW_SECONDS, signRequest } from '../security/request-signi
 import { hashToken, safeEqualHex, type Sealer } from '../security/secrets.ts';
 import { isUniqueViolation, nowIso, writeContext, type Store, type Tx } from '../store/db.ts';
 import type { DisplayTokens } from '../display/token.ts';
+import { header } from './headers.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,11 +15,6 @@ declare module 'fastify' {
 }
 
 const KEY_CACHE_MS = 30_000;
-
-function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return typeof v === 'string' ? v : undefined;
-}
 
 /**
  * Who is calling. Four ways in:

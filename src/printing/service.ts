@@ -170,16 +170,25 @@ export class PrintService {
    * merchant copy if asked. `dedupe` names why (an auto-print, a reprint request's key): asking again
    * with the same reason returns the jobs already queued.
    */
-  async enqueueReceipt(merchantId: string, printerId: string, ref: { saleId: string } | { paymentId: string }, opts: { copies: number; merchantCopy: boolean; dedupe: string; batchId?: string | null; drawer?: boolean }): Promise<PrintJob[]> {
-    const p = await this.printerRow(merchantId, printerId);
-    if (p.enabled !== 1) throw new SaomaError('invalid_request', `Printer ${p.name} is disabled; enable it first.`);
+  async enqueueReceipt(merchantId: string, printerId: string, ref: { saleId: string } | { paymentId: string }, opts: { copies: number; merchantCopy: boolean; dedupe: string; batchId?: string | null; drawer?: boolean; kind?: 'sale' | 'kitchen' }): Promise<PrintJob[]> {
     const data = await receiptDataFor(this.store, merchantId, ref);
     const refId = 'saleId' in ref ? ref.saleId : ref.paymentId;
-    const copies: Copy[] = [...Array.from({ length: opts.copies }, () => 'customer' as const), ...(opts.merchantCopy ? ['merchant' as const] : [])];
+    return this.enqueueSlip(merchantId, printerId, { ...opts, kind: opts.kind ?? 'sale', data, ref: refId, drawer: (opts.drawer ?? false) && tookCash(data) });
+  }
+
+  /**
+   * Queue any slip made from the books (a sale, a kitchen ticket, a refund slip, a shift or day report):
+   * `copies` customer copies, then the merchant copy if asked, rendered with the store's template in the
+   * printer's language, paper and encoding. The drawer opens with the first copy when asked.
+   */
+  async enqueueSlip(merchantId: string, printerId: string, slip: { kind: ReceiptKind; data: ReceiptData; ref: string; copies: number; merchantCopy: boolean; dedupe: string; batchId?: string | null; drawer?: boolean }): Promise<PrintJob[]> {
+    const p = await this.printerRow(merchantId, printerId);
+    if (p.enabled !== 1) throw new SaomaError('invalid_request', `Printer ${p.name} is disabled; enable it first.`);
+    const copies: Copy[] = [...Array.from({ length: slip.copies }, () => 'customer' as const), ...(slip.merchantCopy ? ['merchant' as const] : [])];
     if (!copies.length) return [];
-    const rendered = await Promise.all(copies.map((c, i) => this.renderFor(merchantId, p, 'sale', data, c, i === 0 && (opts.drawer ?? false) && tookCash(data))));
+    const rendered = await Promise.all(copies.map((c, i) => this.renderFor(merchantId, p, slip.kind, slip.data, c, i === 0 && (slip.drawer ?? false))));
     return this.insertJobs(p.id, merchantId, copies.map((c, i) => ({
-      kind: 'sale', ref: refId, copy: c, dedupe: `${opts.dedupe}:${i + 1}`, batchId: opts.batchId ?? null,
+      kind: slip.kind, ref: slip.ref, copy: c, dedupe: `${slip.dedupe}:${i + 1}`, batchId: slip.batchId ?? null,
       bytes: rendered[i]!.bytes, warnings: rendered[i]!.warnings.map((w) => w.message),
     })));
   }

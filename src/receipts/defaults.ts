@@ -15,7 +15,6 @@ const header = `^^{{merchant.name}}
 const saleBody = `-
 {width:*,20}
 {{label.time}} | {{sale.time}}
-{{label.saleNo}} | {{sale.number}}
 {{#terminal}}
 {{label.terminal}} | {{terminal.name}}
 {{/terminal}}
@@ -23,6 +22,8 @@ const saleBody = `-
 {{label.operator}} | {{operator.name}}
 {{/operator}}
 {width:auto}
+{{label.saleNo}} |
+{{sale.number}} |
 -
 {{#sale.hasItems}}
 {width:*,4,10}
@@ -73,23 +74,26 @@ _~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~_
 -
 {width:*,20}
 {{label.time}} | {{refund.time}}
-{{#refund.saleId}}
-{{label.saleNo}} | {{refund.saleId}}
-{{/refund.saleId}}
-{{label.refundNo}} | {{refund.number}}
-{{#refund.txn}}
-{{label.txnNo}} | {{refund.txn}}
-{{/refund.txn}}
 {{#operator}}
 {{label.operator}} | {{operator.name}}
 {{/operator}}
 {width:auto}
+{{label.refundNo}} |
+{{refund.number}} |
+{{#refund.saleId}}
+{{label.saleNo}} |
+{{refund.saleId}} |
+{{/refund.saleId}}
+{{#refund.txn}}
+{{label.txnNo}} |
+{{refund.txn}} |
+{{/refund.txn}}
 -
 {{label.originalAmount}} | {{refund.original}}
 {{refund.wallet}} | {{refund.amount}}
-^{{label.refundAmount}} | ^{{refund.amount}}
+"{{label.refundAmount}} | "{{refund.amount}}
 {{#refund.reason}}
-{{label.reason}}: {{refund.reason}}
+{{label.reason}}: {{refund.reason}} |
 {{/refund.reason}}
 -
 {{label.signature}}: |
@@ -129,15 +133,36 @@ _~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~_
 {{wallet}} | {{count}} | {{amount}}
 ~~{{label.refunds}} | | -{{refunded}}
 {{/shift.totals}}
-{width:*,20}
+{width:*,14}
 -
 {{label.openingFloat}} | {{shift.float}}
 {{label.expectedCash}} | {{shift.expected}}
 {{#shift.counted}}
 {{label.countedCash}} | {{shift.counted}}
-^{{label.difference}} | ^{{shift.difference}}
+"{{label.difference}} | "{{shift.difference}}
 {{/shift.counted}}
 {width:auto}
+`,
+  daily: `^^{{label.dailyReport}}
+{{store.name}}
+{width:*,14}
+{{label.date}} | {{daily.date}}
+{{label.salesCount}} | {{daily.sales}}
+{{label.cancelledSales}} | {{daily.cancelled}}
+-
+{width:*,5,12}
+{{#daily.totals}}
+{{wallet}} | {{count}} | {{amount}}
+~~{{label.refunds}} | | -{{refunded}}
+{{/daily.totals}}
+{width:*,14}
+-
+{{label.gross}} | {{daily.gross}}
+{{label.refunds}} | -{{daily.refunded}}
+"{{label.net}} | "{{daily.net}}
+{width:auto}
+-
+{{label.time}} {{time}}
 `,
   verification: `${header}
 ^"{{label.verificationReceipt}}"
@@ -197,6 +222,7 @@ export function sampleData(): ReceiptData {
       openingFloat: 20000, expectedCash: 21250, countedCash: 21150,
       totals: [{ channel: 'cash', count: 1, amount: 1250, refunded: 0 }, { channel: 'wechat', count: 1, amount: 3000, refunded: 1500 }],
     },
+    daily: { date: '2026-11-26', sales: 42, cancelled: 1, totals: [{ channel: 'cash', count: 12, amount: 48600, refunded: 0 }, { channel: 'wechat', count: 25, amount: 96300, refunded: 1500 }, { channel: 'alipay', count: 6, amount: 21000, refunded: 0 }] },
     verification: { code: 'K7Q2-M9XD', url: 'https://pay.example.com/r/K7Q2M9XD', signaturePng: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=' },
     qr: { url: 'https://pay.example.com/s/k3q9v2m7xw4d', title: '支付宝 微信 云闪付 QQ钱包', amount: 4250 },
   };

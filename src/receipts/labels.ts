@@ -8,6 +8,12 @@ const en = {
   refundSlip: 'Refund slip',
   kitchenTicket: 'Order ticket',
   shiftReport: 'Shift report',
+  dailyReport: 'Daily report',
+  date: 'Date',
+  salesCount: 'Sales',
+  cancelledSales: 'Cancelled',
+  gross: 'Taken',
+  net: 'Net',
   verificationReceipt: 'Verification receipt',
   qrSlip: 'Scan to pay',
   customerCopy: 'Customer copy',
@@ -56,7 +62,8 @@ export type LabelKey = keyof typeof en;
 type Labels = { readonly [K in LabelKey]: string };
 
 const zhHans: Labels = {
-  saleReceipt: '收银小票', refundSlip: '退款单', kitchenTicket: '点菜单', shiftReport: '交班报表', verificationReceipt: '验证收据',
+  saleReceipt: '收银小票', refundSlip: '退款单', kitchenTicket: '点菜单', shiftReport: '交班报表', dailyReport: '日结报表', date: '日期', salesCount: '销售笔数', cancelledSales: '作废',
+  gross: '收款合计', net: '净收', verificationReceipt: '验证收据',
   qrSlip: '扫码付款', customerCopy: '顾客联', merchantCopy: '商户联', store: '门店', terminal: '终端', operator: '收银员',
   time: '时间', saleNo: '单号', item: '商品', qty: '数量', amount: '金额', total: '合计', paid: '实收', tendered: '收现',
   change: '找零', txnNo: '交易号', refundNo: '退款号', refundAmount: '退款金额', originalAmount: '原单金额', reason: '原因',
@@ -67,7 +74,8 @@ const zhHans: Labels = {
 };
 
 const zhHant: Labels = {
-  saleReceipt: '收銀小票', refundSlip: '退款單', kitchenTicket: '點菜單', shiftReport: '交班報表', verificationReceipt: '驗證收據',
+  saleReceipt: '收銀小票', refundSlip: '退款單', kitchenTicket: '點菜單', shiftReport: '交班報表', dailyReport: '日結報表', date: '日期', salesCount: '銷售筆數', cancelledSales: '作廢',
+  gross: '收款合計', net: '淨收', verificationReceipt: '驗證收據',
   qrSlip: '掃碼付款', customerCopy: '顧客聯', merchantCopy: '商戶聯', store: '門市', terminal: '終端', operator: '收銀員',
   time: '時間', saleNo: '單號', item: '商品', qty: '數量', amount: '金額', total: '合計', paid: '實收', tendered: '收現',
   change: '找零', txnNo: '交易號', refundNo: '退款號', refundAmount: '退款金額', originalAmount: '原單金額', reason: '原因',

@@ -3,8 +3,8 @@
  * instants shown in the merchant's time zone. Every kind of slip reads the same shape, with the
  * section it needs filled in.
  */
-export type ReceiptKind = 'sale' | 'refund' | 'kitchen' | 'shift' | 'verification' | 'qr_slip';
-export const RECEIPT_KINDS: readonly ReceiptKind[] = ['sale', 'refund', 'kitchen', 'shift', 'verification', 'qr_slip'];
+export type ReceiptKind = 'sale' | 'refund' | 'kitchen' | 'shift' | 'daily' | 'verification' | 'qr_slip';
+export const RECEIPT_KINDS: readonly ReceiptKind[] = ['sale', 'refund', 'kitchen', 'shift', 'daily', 'verification', 'qr_slip'];
 
 /** One language, or Chinese with English beside it (labels read "合计 Total"). */
 export type ReceiptLang = 'zh-Hans' | 'zh-Hant' | 'en' | 'zh-Hans+en' | 'zh-Hant+en';
@@ -57,6 +57,13 @@ export interface ReceiptData {
     openingFloat: number;
     expectedCash: number;
     countedCash?: number | null;
+    totals: Array<{ channel: string; count: number; amount: number; refunded: number }>;
+  } | null;
+  /** A store's day (日结): what was taken per wallet, refunded, and the sales count. */
+  daily?: {
+    date: string;
+    sales: number;
+    cancelled: number;
     totals: Array<{ channel: string; count: number; amount: number; refunded: number }>;
   } | null;
   verification?: {

@@ -35,13 +35,16 @@ export async function receiptDataFor(store: Store, merchantId: string, ref: { sa
   const refunds = paid.length
     ? await db.selectFrom('refunds').selectAll().where('payment_id', 'in', paid.map((p) => p.id)).where('state', '=', 'succeeded').orderBy('created_at').execute()
     : [];
+  // The cashier is whoever had the shift open at the terminal when the sale began.
+  const shift = await db.selectFrom('shifts').select('opened_by_name').where('terminal_id', '=', first.terminal_id).where('opened_at', '<=', first.created_at)
+    .where((eb) => eb.or([eb('closed_at', 'is', null), eb('closed_at', '>', first.created_at)])).orderBy('opened_at', 'desc').executeTakeFirst();
   const items = sale?.items ? (JSON.parse(sale.items) as Array<{ name: string; quantity: number; unitPrice: number }>) : null;
   const change = paid.reduce((n, p) => n + (p.change ?? 0), 0);
   return {
     merchant: { name: ctx.merchant, timezone: ctx.timezone },
     store: { name: ctx.store },
     terminal: { name: ctx.terminal },
-    operator: null,
+    operator: shift ? { name: shift.opened_by_name } : null,
     currency: first.currency,
     at: new Date().toISOString(),
     sale: {

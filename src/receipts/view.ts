@@ -86,6 +86,18 @@ export function receiptView(data: ReceiptData, lang: ReceiptLang, copy: Copy = '
         totals: data.shift.totals.map((t) => ({ wallet: walletName(lang, t.channel), count: t.count, amount: amt(t.amount), refunded: amt(t.refunded) })),
       }
     : null;
+  const daily = data.daily
+    ? (() => {
+        const d = data.daily;
+        const gross = d.totals.reduce((n, t) => n + t.amount, 0);
+        const refunded = d.totals.reduce((n, t) => n + t.refunded, 0);
+        return {
+          date: d.date, sales: d.sales, cancelled: d.cancelled,
+          totals: d.totals.map((t) => ({ wallet: walletName(lang, t.channel), count: t.count, amount: amt(t.amount), refunded: amt(t.refunded) })),
+          gross: amt(gross), refunded: amt(refunded), net: amt(gross - refunded),
+        };
+      })()
+    : null;
   return {
     label,
     copy: copy === 'customer' ? label.customerCopy : label.merchantCopy,
@@ -98,6 +110,7 @@ export function receiptView(data: ReceiptData, lang: ReceiptLang, copy: Copy = '
     sale,
     refund,
     shift,
+    daily,
     verification: data.verification
       ? { code: data.verification.code, url: data.verification.url, signature: data.verification.signaturePng ?? null }
       : null,

@@ -21,6 +21,15 @@ export function ensureApp(dist: string, script: string): void {
   if (!existsSync(`${dist}index.html`)) execFileSync('npm', ['run', '-s', script], { stdio: 'inherit' });
 }
 
+/**
+ * Collect the page's script errors and console errors into `problems`, which a test asserts empty.
+ * A resource that failed to load is left to the test that caused it (a server stopped on purpose).
+ */
+export function watchProblems(page: Page, problems: string[]): void {
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(m.text()); });
+}
+
 /** No horizontal scrollbar: the page is no wider than the window. */
 export async function fitsWidth(page: Page): Promise<boolean> {
   return page.evaluate('document.scrollingElement.scrollWidth <= window.innerWidth') as Promise<boolean>;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { NO_CHROMIUM, launch, notBlank } from './chromium.ts';
+import { NO_CHROMIUM, launch, notBlank, watchProblems } from './chromium.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { scan, showQr, tradeNo } from '../helpers/flows.ts';
 import { DISPLAY_DIST } from '../../src/http/display.ts';
@@ -47,8 +47,7 @@ describe('customer display in a browser', { skip: NO_CHROMIUM }, () => {
       }
     `);
     page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(m.text()); });
+    watchProblems(page, problems);
   });
   after(async () => {
     await browser?.close();

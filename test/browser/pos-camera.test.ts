@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { NO_CHROMIUM, launch } from './chromium.ts';
+import { NO_CHROMIUM, launch, watchProblems } from './chromium.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { POS_DIST } from '../../src/http/pos.ts';
 import { DICTS } from '../../web/pos/src/i18n.ts';
@@ -43,8 +43,7 @@ async function counter(s: TestServer, video: Buffer): Promise<Counter> {
   await context.addInitScript(TRACK_SPY);
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(m.text()); });
+  watchProblems(page, problems);
   return { browser, context, page, problems, external, dispose: async () => { await browser.close(); file.dispose(); } };
 }
 

@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestServer } from '../helpers/server.ts';
 import { POS_DIST } from '../../src/http/pos.ts';
-import { ensureApp } from './chromium.ts';
+import { ensureApp, watchProblems } from './chromium.ts';
 
 export { CHROMIUM, NO_CHROMIUM, fitsWidth, launch, notBlank } from './chromium.ts';
 
@@ -24,8 +24,7 @@ export async function openPos(browser: Browser, opts: { width?: number; height?:
   const context = await browser.newContext({ locale: opts.locale ?? 'en-US', viewport: { width: opts.width ?? 1024, height: opts.height ?? 600 } });
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(m.text()); });
+  watchProblems(page, problems);
   page.on('dialog', (d) => void d.accept());
   return { context, page, problems };
 }

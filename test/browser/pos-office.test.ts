@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
-import { NO_CHROMIUM, launch } from './chromium.ts';
+import { NO_CHROMIUM, launch, watchProblems } from './chromium.ts';
 import { eventually, startServer, type TestServer } from '../helpers/server.ts';
 import { POS_DIST } from '../../src/http/pos.ts';
 
@@ -36,8 +36,7 @@ describe('POS back office in a browser', { skip: NO_CHROMIUM }, () => {
     browser = await launch();
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1024, height: 600 } });
     page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(m.text()); });
+    watchProblems(page, problems);
   });
   after(async () => {
     await browser?.close();

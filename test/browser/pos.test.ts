@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { NO_CHROMIUM, ensureBuilt, fitsWidth, launch, notBlank, openPos, openShift } from './pos-driver.ts';
+import { ensureApp } from './chromium.ts';
+import { WALLET_DIST } from '../../src/http/wallet.ts';
 
 /**
  * The POS terminal (/pos) in Debian's Chromium: pair with the demo terminal token, log in with the
@@ -20,6 +22,7 @@ describe('POS terminal in a browser', { skip: NO_CHROMIUM }, () => {
 
   before(async () => {
     ensureBuilt();
+    ensureApp(WALLET_DIST, 'build:wallet');
     s = await startServer({ qrTtlMs: 120_000 });
     browser = await launch();
     ({ context, page, problems } = await openPos(browser));
@@ -74,7 +77,7 @@ describe('POS terminal in a browser', { skip: NO_CHROMIUM }, () => {
     await page.fill('#amount', '');
   });
 
-  test('12.50 by dynamic QR, paid with the sandbox wallet', async () => {
+  test('12.50 by dynamic QR, paid from the wallet simulator (/wallet) in another tab', async () => {
     for (const k of ['1', '2', '.', '5', '0']) await page.click(`.keypad button:text-is("${k}")`);
     assert.equal(await page.inputValue('#amount'), '12.50');
     await page.click('#show-qr');
@@ -82,8 +85,16 @@ describe('POS terminal in a browser', { skip: NO_CHROMIUM }, () => {
     const code = (await qr.getAttribute('data-qr'))!;
     assert.match(await page.innerText('#status'), /Waiting for the customer/);
     assert.match(await page.innerText('#expiry'), /Expires in \d+ s/);
-    const pay = await fetch(`${s.url}/sandbox/wallet/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr_code: code }) });
-    assert.equal(pay.status, 200, await pay.text());
+    // The customer's phone: the simulator opened with the QR's content, as a wallet app after a scan.
+    const phone = await page.context().newPage();
+    await phone.setViewportSize({ width: 360, height: 640 });
+    await phone.goto(`${s.url}/wallet?wallet=sandbox&qr=${encodeURIComponent(code)}`);
+    await phone.click('#open');
+    await phone.waitForSelector('#summary');
+    assert.match(await phone.innerText('#summary'), /12\.50/);
+    await phone.click('#pay');
+    await phone.waitForSelector('#result[data-result="paid"]');
+    await phone.close();
     await paid();
     assert.equal(await page.innerText('#status'), 'Paid');
     const list = (await s.terminal('GET', '/v1/payments')).body.data as Array<{ amount: number; method: string; state: string }>;

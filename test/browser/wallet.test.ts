@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
-import { NO_CHROMIUM, launch, notBlank } from './chromium.ts';
+import { NO_CHROMIUM, launch, notBlank, watchProblems } from './chromium.ts';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { WALLET_DIST } from '../../src/http/wallet.ts';
@@ -47,8 +47,7 @@ describe('wallet simulator in a browser', { skip: NO_CHROMIUM }, () => {
     browser = await launch();
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 640 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) problems.push(m.text()); });
+    watchProblems(page, problems);
   });
   after(async () => {
     await browser?.close();

@@ -61,7 +61,7 @@ export async function waitFinal(s: TestServer, id: string, limitMs = 20_000) {
   }, `payment ${id} to reach a final state`, limitMs);
 }
 
-export async function paymentEvents(s: TestServer, id: string): Promise<Array<{ from_state: string; to_state: string; source: string; detail: string | null }>> {
+export async function paymentEvents(s: TestServer, id: string): Promise<Array<{ from_state: string; to_state: string; source: string; detail: string | null; at: string }>> {
   const r = await s.terminal('GET', `/v1/payments/${id}/events`);
   assert.equal(r.status, 200);
   return r.body.data;

@@ -158,6 +158,59 @@ describe(`receipt printing (${process.env.SAOMA_TEST_STORE ?? 'sqlite'})`, () =>
     assert.equal(denied.status, 404);
   });
 
+  test('the other slips from the books: kitchen ticket, refund slip, shift report, daily report; the cashier on the receipt', async () => {
+    const op = async (who: { id: string; pin: string }) => (await s.terminal('POST', '/v1/operators/login', { operatorId: who.id, pin: who.pin })).body.token as string;
+    const as = (token: string, method: string, path: string, body?: unknown) =>
+      s.raw(method, path, { headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const cashier = await op(s.demo.operator);
+    const opened = await as(cashier, 'POST', '/v1/shifts', { openingFloat: 20000 });
+    assert.equal(opened.status, 201, opened.text);
+    const saleId = await cashSale(3000, 5000, [{ name: '牛肉面', quantity: 2, unitPrice: 1500 }]);
+    // Let the sale's own auto-printed copies go out first, so each print below is the next job.
+    await eventually(async () => ((await jobsOf(saleId)).filter((j: { state: string }) => j.state === 'printed').length === 2 ? true : null), 'auto-print done');
+    const receipt = String((await s.terminal('GET', `/v1/sales/${saleId}/receipt?format=text`)).body);
+    assert.match(receipt, /收银员\s+小王/, 'the cashier on shift is on the receipt');
+
+    // The slip printed for this request: the job the server queued, as the printer got it (other jobs,
+    // an auto-printed receipt, may reach the printer in between).
+    const print = async (body: Record<string, unknown>, title: string) => {
+      const before = printer.jobs.length;
+      const r = await s.terminal('POST', `/v1/printers/${printerId}/print`, body);
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      return eventually(async () => {
+        const texts = printer.jobs.slice(before).map((j) => textOf(decodeEscPos(j, { encoding: 'gbk' })));
+        return texts.find((t) => t.includes(title)) ?? null;
+      }, `the ${title} printed`);
+    };
+    assert.match(await print({ saleId, kind: 'kitchen' }, '点菜单'), /点菜单[\s\S]*2\s*×\s*牛肉面/);
+
+    const payment = (await s.terminal('GET', `/v1/sales/${saleId}`)).body.payments[0];
+    const supervisor = await op(s.demo.supervisor);
+    const refund = await as(supervisor, 'POST', `/v1/payments/${payment.id}/refunds`, { amount: 1500, reason: '少一碗' });
+    assert.equal(refund.status, 201, refund.text);
+    const slip = await print({ refundId: JSON.parse(refund.text).id }, '退款单');
+    assert.match(slip, /退款单[\s\S]*收银员\s+李姐[\s\S]*原单金额\s+￥30\.00[\s\S]*退款金额\s+￥15\.00[\s\S]*原因: 少一碗/);
+
+    const closed = await as(cashier, 'POST', `/v1/shifts/${opened.body?.id ?? JSON.parse(opened.text).id}/close`, { countedCash: 21400 });
+    assert.equal(closed.status, 200, closed.text);
+    const shiftId = JSON.parse(closed.text).id;
+    const report = await print({ shiftId }, '交班报表');
+    assert.match(report, /交班报表[\s\S]*备用金\s+￥200\.00[\s\S]*应有现金\s+￥215\.00[\s\S]*实点现金\s+￥214\.00[\s\S]*-￥1\.00/);
+    assert.match(String((await s.terminal('GET', `/v1/shifts/${shiftId}/report?format=text&lang=en`)).body), /Shift report[\s\S]*Expected cash\s+￥215\.00/);
+
+    const tz = (await s.signed('GET', '/v1/merchant')).body.timezone as string;
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const daily = await s.signed('GET', `/v1/merchants/${m()}/stores/${s.demo.storeId}/daily-report?date=${today}&format=text`);
+    assert.equal(daily.status, 200);
+    assert.match(String(daily.body), new RegExp(`日结报表[\\s\\S]*${today}[\\s\\S]*现金[\\s\\S]*净\\s*收`));
+    assert.match(await print({ date: today }, '日结报表'), /日结报表/);
+    const bad = await s.signed('GET', `/v1/merchants/${m()}/stores/${s.demo.storeId}/daily-report?date=2026-02-30`);
+    assert.equal(bad.status, 400);
+    const two = await s.terminal('POST', `/v1/printers/${printerId}/print`, { saleId, shiftId });
+    assert.equal(two.status, 400);
+    assert.match(two.body.error.message, /one of/);
+  });
+
   test('printers are managed by the merchant; a terminal cannot add one, a bad address is refused', async () => {
     const t = await s.terminal('POST', `/v1/merchants/${m()}/printers`, { storeId: s.demo.storeId, name: 'x', url: printer.url });
     assert.equal(t.status, 403);

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { SaomaError } from '../../core/errors.ts';
@@ -10,22 +10,9 @@ import { principal } from '../app.ts';
 import { actingMerchant } from '../auth.ts';
 import { counterScope } from '../scope.ts';
 import { IdParams, ListQuery, PaymentBody, RefundBody, SaleBody, SalesQuery, limitOf } from '../schemas.ts';
+import { idempotencyKey, merchantHeader } from '../headers.ts';
 
 const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' } };
-
-function idempotencyKey(req: FastifyRequest): string | undefined {
-  const v = req.headers['idempotency-key'];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length < 1 || v.length > 255 || !/^[\x21-\x7e]+$/.test(v)) {
-    throw new SaomaError('invalid_request', 'Idempotency-Key must be 1–255 visible ASCII characters; a UUID is ideal.');
-  }
-  return v;
-}
-
-function merchantHeader(req: FastifyRequest): string | undefined {
-  const v = req.headers['saoma-merchant'];
-  return typeof v === 'string' ? v : undefined;
-}
 
 /** Sales, payments and refunds: what the POS and integrators call. */
 export function paymentRoutes(rt: Runtime): FastifyPluginAsync {

@@ -4,10 +4,12 @@ import { Type } from 'typebox';
 import { SaomaError } from '../../core/errors.ts';
 import type { Principal } from '../../core/roles.ts';
 import { sampleData } from '../../receipts/defaults.ts';
-import { RECEIPT_KINDS, RECEIPT_LANGS, type ReceiptKind } from '../../receipts/model.ts';
+import { RECEIPT_KINDS, RECEIPT_LANGS, type ReceiptData, type ReceiptKind } from '../../receipts/model.ts';
 import { renderReceipt } from '../../receipts/receipt.ts';
 import { PRINTER_ENCODINGS, type Format, type Paper, type PrinterEncoding } from '../../receipts/render.ts';
 import { receiptDataFor } from '../../receipts/sale-data.ts';
+import { dailyReportData, refundSlipData, shiftReportData } from '../../receipts/report-data.ts';
+import { ShiftService } from '../../shifts/service.ts';
 import type { Runtime } from '../../runtime.ts';
 import { principal } from '../app.ts';
 import { actingMerchant, requireMerchant } from '../auth.ts';
@@ -35,6 +37,10 @@ const PrinterPatch = Type.Partial(Type.Omit(PrinterBody, ['storeId']), { additio
 const PrintBody = Type.Object({
   saleId: Type.Optional(Id),
   paymentId: Type.Optional(Id),
+  refundId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A refund slip' })),
+  shiftId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A shift report' })),
+  date: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'The daily report (日结) of the printer\'s store for this local date' })),
+  kind: Type.Optional(Type.Union([Type.Literal('sale'), Type.Literal('kitchen')], { description: 'With saleId/paymentId: the receipt (default) or the kitchen ticket' })),
   copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   merchantCopy: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
@@ -44,13 +50,15 @@ const BatchBody = Type.Object({
   to: Type.Optional(Type.String({ maxLength: 40, description: '…to this time' })),
   copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
 }, { additionalProperties: false });
-const RenderQuery = Type.Object({
+const renderFields = {
   format: Type.Optional(Type.Union([Type.Literal('svg'), Type.Literal('text'), Type.Literal('escpos'), Type.Literal('png')])),
   lang: Type.Optional(Lang),
   copy: Type.Optional(Type.Union([Type.Literal('customer'), Type.Literal('merchant')])),
   paper: Type.Optional(Type.Union([Type.Literal('58'), Type.Literal('80')])),
   encoding: Type.Optional(Enc),
-}, { additionalProperties: false });
+};
+const RenderQuery = Type.Object(renderFields, { additionalProperties: false });
+const DailyQuery = Type.Object({ ...renderFields, date: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'The merchant\'s local date' }) }, { additionalProperties: false });
 const PreviewBody = Type.Object({
   kind: Kind,
   storeId: Type.Optional(Id),
@@ -88,6 +96,7 @@ function send(reply: FastifyReply, format: Format, bytes: Buffer, warnings: Arra
 /** Receipt printers, their queue, batches, the stores' templates and rendered receipts. */
 export function printingRoutes(rt: Runtime): FastifyPluginAsync {
   const svc = rt.printing;
+  const shifts = new ShiftService(rt.store);
   return async (base) => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
     const M = Type.Object({ merchantId: Id });
@@ -124,11 +133,23 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
         const printer = await svc.printerRow(merchantId, req.params.printerId);
         const own = storeOf(p);
         if (own && printer.store_id !== own) throw new SaomaError('not_found', `No printer ${req.params.printerId} in this store.`);
-        const { saleId, paymentId } = req.body;
-        if (!saleId === !paymentId) throw new SaomaError('invalid_request', 'Say what to print: saleId or paymentId (one of them).');
+        const b = req.body;
+        const given = [b.saleId ?? b.paymentId, b.refundId, b.shiftId, b.date].filter((x) => x !== undefined);
+        if (given.length !== 1 || (b.saleId && b.paymentId)) throw new SaomaError('invalid_request', 'Say what to print, one of: saleId or paymentId (a receipt or, with kind "kitchen", the ticket), refundId, shiftId, or date (the day\'s report).');
         const key = req.headers['idempotency-key'];
         const dedupe = `print:${typeof key === 'string' && key ? key.slice(0, 100) : `${Date.now()}-${Math.random().toString(36).slice(2)}`}`;
-        const jobs = await svc.enqueueReceipt(merchantId, printer.id, saleId ? { saleId } : { paymentId: paymentId! }, { copies: req.body.copies ?? 1, merchantCopy: req.body.merchantCopy ?? false, dedupe });
+        const common = { copies: b.copies ?? 1, merchantCopy: b.merchantCopy ?? false, dedupe };
+        let jobs;
+        if (b.saleId || b.paymentId) {
+          jobs = await svc.enqueueReceipt(merchantId, printer.id, b.saleId ? { saleId: b.saleId } : { paymentId: b.paymentId! }, { ...common, kind: b.kind ?? 'sale' });
+        } else if (b.refundId) {
+          jobs = await svc.enqueueSlip(merchantId, printer.id, { ...common, kind: 'refund', ref: b.refundId, data: await refundSlipData(rt.store, merchantId, b.refundId) });
+        } else if (b.shiftId) {
+          const shift = await shifts.get({ merchantId, terminalId: own ? (p as { terminalId: string }).terminalId : undefined }, b.shiftId);
+          jobs = await svc.enqueueSlip(merchantId, printer.id, { ...common, kind: 'shift', ref: b.shiftId, data: await shiftReportData(rt.store, merchantId, shift) });
+        } else {
+          jobs = await svc.enqueueSlip(merchantId, printer.id, { ...common, kind: 'daily', ref: `${printer.store_id}:${b.date}`, data: await dailyReportData(rt.store, merchantId, printer.store_id, b.date!) });
+        }
         svc.kick();
         return reply.code(202).send({ data: jobs });
       });
@@ -205,6 +226,37 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
     }
     app.get('/v1/sales/:saleId/receipt', { config: { permission: 'payment:read' }, schema: { tags, params: Type.Object({ saleId: Id }), querystring: RenderQuery, summary: 'A sale\'s receipt with the store\'s template: SVG or text to show, ESC/POS to send to a printer on the terminal (WebUSB / Web Serial), PNG' } },
       async (req, reply) => receipt(req, reply, { saleId: req.params.saleId }));
+    const renderData = async (req: FastifyRequest<{ Querystring: { format?: string; lang?: string; copy?: string; paper?: string; encoding?: string } }>, reply: FastifyReply, kind: ReceiptKind, storeId: string, data: ReceiptData) => {
+      const q = req.query;
+      const format = (q.format ?? 'svg') as Format;
+      const t = await svc.template(merchantOf(req), storeId, kind);
+      const r = await renderReceipt({ kind, data, template: t.source, lang: (q.lang ?? 'zh-Hans') as never, copy: (q.copy ?? 'customer') as never, format, paper: Number(q.paper ?? 58) as Paper, encoding: (q.encoding ?? 'gbk') as PrinterEncoding });
+      return send(reply, format, r.bytes, r.warnings);
+    };
+    app.get('/v1/refunds/:refundId/slip', { config: { permission: 'payment:read' }, schema: { tags, params: Type.Object({ refundId: Id }), querystring: RenderQuery, summary: 'A refund\'s slip (the customer signs the merchant copy)' } },
+      async (req, reply) => {
+        const merchantId = merchantOf(req);
+        const data = await refundSlipData(rt.store, merchantId, req.params.refundId);
+        const row = await rt.store.db.selectFrom('refunds as r').innerJoin('payments as p', 'p.id', 'r.payment_id').select(['p.store_id', 'p.terminal_id']).where('r.id', '=', req.params.refundId).executeTakeFirstOrThrow();
+        const p = principal(req);
+        if ((p.kind === 'terminal' || p.kind === 'operator') && row.terminal_id !== p.terminalId) throw new SaomaError('not_found', 'No such refund on this terminal.');
+        return renderData(req, reply, 'refund', row.store_id, data);
+      });
+    app.get('/v1/shifts/:shiftId/report', { config: { permission: 'payment:read' }, schema: { tags, params: Type.Object({ shiftId: Id }), querystring: RenderQuery, summary: 'A shift\'s report: float, takings per wallet, expected and counted cash, the difference' } },
+      async (req, reply) => {
+        const p = principal(req);
+        const merchantId = merchantOf(req);
+        const shift = await shifts.get({ merchantId, terminalId: p.kind === 'terminal' || p.kind === 'operator' ? p.terminalId : undefined }, req.params.shiftId);
+        return renderData(req, reply, 'shift', shift.storeId, await shiftReportData(rt.store, merchantId, shift));
+      });
+    app.get('/v1/merchants/:merchantId/stores/:storeId/daily-report', { config: { permission: 'merchant:read' }, schema: { tags, params: Type.Object({ merchantId: Id, storeId: Id }), querystring: DailyQuery, summary: 'A store\'s daily report (日结): per wallet taken and refunded, sales completed and cancelled' } },
+      async (req, reply) => {
+        const p = principal(req);
+        requireMerchant(p, req.params.merchantId);
+        const own = storeOf(p);
+        if (own && own !== req.params.storeId) throw new SaomaError('not_found', `No store ${req.params.storeId} here.`);
+        return renderData(req, reply, 'daily', req.params.storeId, await dailyReportData(rt.store, req.params.merchantId, req.params.storeId, req.query.date));
+      });
     app.get('/v1/payments/:paymentId/receipt', { config: { permission: 'payment:read' }, schema: { tags, params: Type.Object({ paymentId: Id }), querystring: RenderQuery, summary: 'The receipt of a payment (its sale\'s, when it has one)' } },
       async (req, reply) => receipt(req, reply, { paymentId: req.params.paymentId }));
   };

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { SaomaError } from '../../core/errors.ts';
@@ -8,25 +8,12 @@ import { ShiftService, type AtCounter } from '../../shifts/service.ts';
 import { principal } from '../app.ts';
 import { counterScope } from '../scope.ts';
 import { IdParams, ShiftCloseBody, ShiftOpenBody, ShiftsQuery, limitOf } from '../schemas.ts';
+import { header, idempotencyKey } from '../headers.ts';
 
 const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' } };
 const CurrentQuery = Type.Object({
   terminalId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Merchant API keys: the terminal whose open shift to show' })),
 }, { additionalProperties: false });
-
-function header(req: FastifyRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function idempotencyKey(req: FastifyRequest): string | undefined {
-  const v = req.headers['idempotency-key'];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length < 1 || v.length > 255 || !/^[\x21-\x7e]+$/.test(v)) {
-    throw new SaomaError('invalid_request', 'Idempotency-Key must be 1–255 visible ASCII characters; a UUID is ideal.');
-  }
-  return v;
-}
 
 /** A shift is opened and closed by a person whose count it is: an operator logged in with their PIN. */
 function operatorAt(p: Principal, what: string): AtCounter {

@@ -2,9 +2,9 @@
  * Every string the console shows, in English, zh-Hans and zh-Hant. English (`as const`) gives the
  * shape; a key missing from (or extra in) a translation is a type error.
  */
-export type Lang = 'zh-Hans' | 'zh-Hant' | 'en';
-export const LANGS: readonly Lang[] = ['zh-Hans', 'zh-Hant', 'en'];
-export const LANG_NAMES: Record<Lang, string> = { 'zh-Hans': '简体', 'zh-Hant': '繁體', en: 'EN' };
+import { fill, type Lang } from '../../shared/lang.ts';
+
+export { LANGS, LANG_NAMES, pickLang, type Lang } from '../../shared/lang.ts';
 type Tr<E> = { readonly [K in keyof E]: string };
 
 const en = {
@@ -35,6 +35,7 @@ const en = {
   kind_refund: 'Refund',
   kind_kitchen: 'Kitchen',
   kind_shift: 'Shift report',
+  kind_daily: 'Daily report',
   kind_verification: 'Verification',
   kind_qr_slip: 'QR slip',
   paper: 'Paper',
@@ -165,6 +166,7 @@ const zhHans: Tr<typeof en> = {
   kind_refund: '退款单',
   kind_kitchen: '厨房单',
   kind_shift: '交班报表',
+  kind_daily: '日结报表',
   kind_verification: '验证收据',
   kind_qr_slip: '二维码小票',
   paper: '纸宽',
@@ -295,6 +297,7 @@ const zhHant: Tr<typeof en> = {
   kind_refund: '退款單',
   kind_kitchen: '廚房單',
   kind_shift: '交班報表',
+  kind_daily: '日結報表',
   kind_verification: '驗證收據',
   kind_qr_slip: 'QR 碼單',
   paper: '紙寬',
@@ -402,18 +405,6 @@ export const DICTS: Record<Lang, Tr<typeof en>> = { en, 'zh-Hans': zhHans, 'zh-H
 export type T = (key: Key, vars?: Record<string, string | number>) => string;
 
 export function translator(lang: Lang): T {
-  return (key, vars) => {
-    let s: string = DICTS[lang][key];
-    if (vars) for (const k of Object.keys(vars)) s = s.split(`{${k}}`).join(String(vars[k]));
-    return s;
-  };
+  return (key, vars) => fill(DICTS[lang][key], vars);
 }
 
-export function pickLang(prefs: readonly string[]): Lang {
-  for (const raw of prefs) {
-    const tag = raw.toLowerCase();
-    if (tag.startsWith('zh')) return /hant|-tw|-hk|-mo/.test(tag) ? 'zh-Hant' : 'zh-Hans';
-    if (tag.startsWith('en')) return 'en';
-  }
-  return 'zh-Hans';
-}

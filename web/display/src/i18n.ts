@@ -5,11 +5,10 @@
  * only its own words.
  */
 import type { Tr } from '../../pos/src/i18n/types.ts';
-import type { Lang } from '../../pos/src/i18n.ts';
-export type { Lang };
+import { fill, type Lang } from '../../shared/lang.ts';
 
-export const LANGS: readonly Lang[] = ['zh-Hans', 'zh-Hant', 'en'];
-export const LANG_NAMES: Record<Lang, string> = { 'zh-Hans': '简体', 'zh-Hant': '繁體', en: 'EN' };
+export { LANGS, LANG_NAMES, pickLang, type Lang } from '../../shared/lang.ts';
+
 
 const en = {
   title: 'Customer display',
@@ -96,20 +95,9 @@ export type Key = keyof typeof en;
 export const DICTS: Record<Lang, Tr<typeof en>> = { 'zh-Hans': zhHans, 'zh-Hant': zhHant, en };
 
 export function translate(lang: Lang, key: Key, vars?: Record<string, string | number>): string {
-  let s: string = DICTS[lang][key];
-  if (vars) for (const k of Object.keys(vars)) s = s.split(`{${k}}`).join(String(vars[k]));
-  return s;
+  return fill(DICTS[lang][key], vars);
 }
 
-/** The browser's preferred language among ours (zh-TW/HK/MO and zh-Hant → Traditional); Simplified otherwise. */
-export function pickLang(prefs: readonly string[]): Lang {
-  for (const raw of prefs) {
-    const tag = raw.toLowerCase();
-    if (tag.indexOf('zh') === 0) return /hant|-tw|-hk|-mo/.test(tag) ? 'zh-Hant' : 'zh-Hans';
-    if (tag.indexOf('en') === 0) return 'en';
-  }
-  return 'zh-Hans';
-}
 
 const LOCALE_TAG: Record<Lang, string> = { 'zh-Hans': 'zh-CN', 'zh-Hant': 'zh-TW', en: 'en' };
 const formatters = new Map<string, Intl.NumberFormat>();

@@ -11,9 +11,9 @@ import * as display from './i18n/display.ts';
 import * as print from './i18n/print.ts';
 import type { Tr } from './i18n/types.ts';
 
-export type Lang = 'zh-Hans' | 'zh-Hant' | 'en';
-export const LANGS: readonly Lang[] = ['zh-Hans', 'zh-Hant', 'en'];
-export const LANG_NAMES: Record<Lang, string> = { 'zh-Hans': '简体', 'zh-Hant': '繁體', en: 'EN' };
+import { fill, type Lang } from '../../shared/lang.ts';
+
+export { LANGS, LANG_NAMES, pickLang, type Lang } from '../../shared/lang.ts';
 
 /** The areas, for the duplicate-key check. */
 export const AREAS = { core, tender, office, camera, display, print };
@@ -30,20 +30,9 @@ export const DICTS: Record<Lang, Dict> = {
   en: merged((a) => a.en),
 };
 
-/** The browser's preferred language among ours (zh-TW/HK/MO and zh-Hant → Traditional). */
-export function pickLang(prefs: readonly string[]): Lang {
-  for (const raw of prefs) {
-    const tag = raw.toLowerCase();
-    if (tag.startsWith('zh')) return /hant|-tw|-hk|-mo/.test(tag) ? 'zh-Hant' : 'zh-Hans';
-    if (tag.startsWith('en')) return 'en';
-  }
-  return 'zh-Hans';
-}
 
 export function translate(lang: Lang, key: Key, vars?: Record<string, string | number>): string {
-  let s: string = DICTS[lang][key];
-  if (vars) for (const k of Object.keys(vars)) s = s.split(`{${k}}`).join(String(vars[k]));
-  return s;
+  return fill(DICTS[lang][key], vars);
 }
 
 const LOCALE_TAG: Record<Lang, string> = { 'zh-Hans': 'zh-CN', 'zh-Hant': 'zh-TW', en: 'en' };

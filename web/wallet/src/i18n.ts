@@ -1,9 +1,9 @@
 /**
  * Every string the wallet simulator shows, in zh-Hans, zh-Hant and English; the same approach as the
- * POS (web/pos/src/i18n.ts, whose language list and locale picking it reuses): `Dict` is the English
+ * POS (web/pos/src/i18n.ts; the language list and locale picking are web/shared/lang.ts): `Dict` is the English
  * dictionary's shape, so a key missing from (or extra in) a translation is a type error.
  */
-import { LANGS, LANG_NAMES, pickLang, type Lang } from '../../pos/src/i18n.ts';
+import { LANGS, LANG_NAMES, pickLang, type Lang } from '../../shared/lang.ts';
 export { LANGS, LANG_NAMES, pickLang, type Lang };
 
 const en = {

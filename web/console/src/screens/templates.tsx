@@ -4,7 +4,7 @@ import { RECEIPT_LANGS, RL_KEY, errText, type Ctx, type ReceiptLang } from '../c
 import { FIELDS, snippet } from '../fields.ts';
 import type { Key } from '../i18n.ts';
 
-const KINDS = ['sale', 'refund', 'kitchen', 'shift', 'verification', 'qr_slip'] as const;
+const KINDS = ['sale', 'refund', 'kitchen', 'shift', 'daily', 'verification', 'qr_slip'] as const;
 type Kind = typeof KINDS[number];
 interface Template { kind: Kind; version: number; source: string; createdAt: string | null; versions: number[] }
 /** Matches the CSS: the editor's line height and top padding, to place the error bar on its line. */
