@@ -24,7 +24,7 @@ npx tsc --noEmit -p web/console || status=1
 
 # The POS terminal (web/pos) and the wallet simulator (web/wallet), both Vite, are built before the tests
 # that check their bundles and drive them in Chromium.
-echo "== build /pos and /wallet"
+echo "== build the web apps (/pos, /wallet, /display, /console)"
 npm run -s build:web || status=1
 
 run "unit" node --import tsx --test --test-reporter=tap $(find test/unit -name '*.test.ts' | sort)

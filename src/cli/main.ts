@@ -70,6 +70,9 @@ program.command('serve')
       `  health        ${base}/healthz`,
     ];
     lines.push(`  POS terminal  ${base}/pos/`);
+    lines.push(`  display       ${base}/display/   (pair it from the POS: Settings → Customer display)`);
+    lines.push(`  console       ${base}/console/   (sign in with the merchant's API key)`);
+    if (config.sandbox) lines.push(`  wallet app    ${base}/wallet/   (the simulator: pay the POS's QR, show a payment code)`);
     if (config.sandbox) lines.push(`  sandbox wallet ${base}/sandbox/wallet`);
     if (rt.walletEmulators) lines.push(`  emulators     ${['alipay', 'wechat', 'unionpay', 'qq'].map((w) => `${base}/sandbox/${w}`).join('  ')}`);
     if (demo) {

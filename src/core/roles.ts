@@ -23,7 +23,9 @@ export type Permission =
   /** Push what the customer display shows and pair one (terminals and operators, for their own terminal). */
   | 'display:push'
   /** Watch one terminal's customer display stream (the display token and nothing else). */
-  | 'display:read';
+  | 'display:read'
+  /** Send the customer's signature for the payment its terminal asked to be signed on the display. */
+  | 'display:sign';
 
 const GRANTS: Record<string, readonly Permission[]> = {
   platform: ['merchant:create', 'merchant:read', 'merchant:admin', 'payment:read', 'ledger:read', 'webhook:manage'],
@@ -32,7 +34,7 @@ const GRANTS: Record<string, readonly Permission[]> = {
   'operator:cashier': ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel', 'display:push'],
   'operator:supervisor': ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel', 'refund:create', 'display:push'],
   'operator:manager': ['merchant:read', 'payment:create', 'payment:read', 'payment:cancel', 'refund:create', 'ledger:read', 'display:push'],
-  display: ['display:read'],
+  display: ['display:read', 'display:sign'],
 };
 
 export function grantKey(p: Principal): string {

@@ -53,14 +53,23 @@ const Change = Type.Object({
   change: Minor,
 }, { additionalProperties: false });
 
+const Gift = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), quantity: Type.Integer({ minimum: 1, maximum: 999 }) }, { additionalProperties: false });
+const Sign = Type.Object({
+  view: Type.Literal('sign'),
+  currency: Currency,
+  amount: Minor,
+  paymentId: PaymentId,
+  gifts: Type.Optional(Type.Array(Gift, { maxItems: 20, description: 'Gifts given with the sale, recorded on the signed receipt' })),
+}, { additionalProperties: false });
+
 /**
  * What the customer display shows, pushed by the POS. `qr` and `result` name a payment: the display
  * shows it paid only when the server's own payment event says so, never on the POS's word.
  */
-export const DisplayStateSchema = Type.Union([Idle, Sale, Qr, Result, Change]);
+export const DisplayStateSchema = Type.Union([Idle, Sale, Qr, Result, Change, Sign]);
 export type DisplayState = Static<typeof DisplayStateSchema>;
 
-const VIEWS: Record<string, TSchema> = { idle: Idle, sale: Sale, qr: Qr, result: Result, change: Change };
+const VIEWS: Record<string, TSchema> = { idle: Idle, sale: Sale, qr: Qr, result: Result, change: Change, sign: Sign };
 
 /**
  * What is wrong with a push, judged against the one view it names: a validator facing the whole union

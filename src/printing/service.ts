@@ -18,6 +18,9 @@ export interface PrinterInput {
   storeId: string; name: string; url: string; paper?: Paper; encoding?: PrinterEncoding; lang?: ReceiptLang;
   autoPrint?: boolean; copies?: number; merchantCopy?: boolean; enabled?: boolean;
 }
+/** One slip to print: what kind, made from which record, with its data. */
+export interface Slip { kind: ReceiptKind; ref: string; data: ReceiptData }
+
 export interface PrintJob {
   id: string; printerId: string; kind: string; ref: string | null; copy: Copy; batchId: string | null;
   state: 'queued' | 'printing' | 'printed' | 'cancelled'; attempts: number; nextAttemptAt: string; lastError: string | null;
@@ -181,16 +184,20 @@ export class PrintService {
    * `copies` customer copies, then the merchant copy if asked, rendered with the store's template in the
    * printer's language, paper and encoding. The drawer opens with the first copy when asked.
    */
-  async enqueueSlip(merchantId: string, printerId: string, slip: { kind: ReceiptKind; data: ReceiptData; ref: string; copies: number; merchantCopy: boolean; dedupe: string; batchId?: string | null; drawer?: boolean }): Promise<PrintJob[]> {
+  async enqueueSlip(merchantId: string, printerId: string, slip: Slip & { copies: number; merchantCopy: boolean; dedupe: string; batchId?: string | null; drawer?: boolean }): Promise<PrintJob[]> {
     const p = await this.printerRow(merchantId, printerId);
     if (p.enabled !== 1) throw new SaomaError('invalid_request', `Printer ${p.name} is disabled; enable it first.`);
+    return this.insertJobs(p.id, merchantId, await this.renderSlip(merchantId, p, slip));
+  }
+
+  /** The jobs for one slip's copies, rendered (nothing queued yet). */
+  private async renderSlip(merchantId: string, p: PrinterRow, slip: Slip & { copies: number; merchantCopy: boolean; dedupe: string; batchId?: string | null; drawer?: boolean }) {
     const copies: Copy[] = [...Array.from({ length: slip.copies }, () => 'customer' as const), ...(slip.merchantCopy ? ['merchant' as const] : [])];
-    if (!copies.length) return [];
     const rendered = await Promise.all(copies.map((c, i) => this.renderFor(merchantId, p, slip.kind, slip.data, c, i === 0 && (slip.drawer ?? false))));
-    return this.insertJobs(p.id, merchantId, copies.map((c, i) => ({
+    return copies.map((c, i) => ({
       kind: slip.kind, ref: slip.ref, copy: c, dedupe: `${slip.dedupe}:${i + 1}`, batchId: slip.batchId ?? null,
       bytes: rendered[i]!.bytes, warnings: rendered[i]!.warnings.map((w) => w.message),
-    })));
+    }));
   }
 
   /** Queue bytes already rendered (a verification receipt, a QR slip) on a printer. */
@@ -254,19 +261,21 @@ export class PrintService {
   }
 
   /** A batch: the receipts of these sales (or lone payments) on one printer, in order, N copies each. */
-  async batch(merchantId: string, printerId: string, refs: Array<{ saleId: string } | { paymentId: string }>, copies: number): Promise<{ batchId: string; total: number }> {
-    if (!refs.length || refs.length > 500) throw new SaomaError('invalid_request', 'A batch holds 1 to 500 receipts.');
+  /**
+   * A batch on one printer, in order, N copies each: receipts, reports or QR slips. Every slip is rendered
+   * before any is queued, so a batch with one that cannot be drawn queues nothing.
+   */
+  async batch(merchantId: string, printerId: string, slips: Slip[], copies: number): Promise<{ batchId: string; total: number }> {
+    if (!slips.length || slips.length > 500) throw new SaomaError('invalid_request', 'A batch holds 1 to 500 slips.');
     if (!Number.isInteger(copies) || copies < 1 || copies > 10) throw new SaomaError('invalid_request', 'copies is 1 to 10.');
+    const p = await this.printerRow(merchantId, printerId);
+    if (p.enabled !== 1) throw new SaomaError('invalid_request', `Printer ${p.name} is disabled; enable it first.`);
     const batchId = newId('pbt');
-    // Render all before queueing any: a batch with an unprintable receipt queues nothing.
-    let total = 0;
-    for (const ref of refs) await receiptDataFor(this.store, merchantId, ref);
-    for (const ref of refs) {
-      const jobs = await this.enqueueReceipt(merchantId, printerId, ref, { copies, merchantCopy: false, dedupe: `batch:${batchId}:${'saleId' in ref ? ref.saleId : ref.paymentId}`, batchId });
-      total += jobs.length;
-    }
+    const jobs = [];
+    for (const slip of slips) jobs.push(...await this.renderSlip(merchantId, p, { ...slip, copies, merchantCopy: false, dedupe: `batch:${batchId}:${slip.ref}`, batchId }));
+    const queued = await this.insertJobs(p.id, merchantId, jobs);
     this.kick();
-    return { batchId, total };
+    return { batchId, total: queued.length };
   }
 
   async batchProgress(merchantId: string, batchId: string): Promise<{ batchId: string; total: number; printed: number; queued: number; cancelled: number; lastError: string | null }> {

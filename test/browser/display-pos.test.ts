@@ -73,4 +73,31 @@ describe('the POS pairs its customer display', { skip: NO_CHROMIUM }, () => {
     assert.equal(said[0]!.text, 'Payment received, 12.50 yuan');
     assert.deepEqual(pos.problems, []);
   });
+
+  test('the customer signs on the display: History → Receipt → Customer signs → on the display; the POS shows the code', async () => {
+    const page = pos.page;
+    const sale = (await s.terminal('GET', '/v1/sales?limit=1')).body.data[0] as { id: string; payments: Array<{ id: string }> };
+    await page.click('#nav-history');
+    await page.click(`#sales [data-sale="${sale.id}"]`);
+    await page.click('#open-receipt');
+    await page.click('#receipt-sign');
+    await page.click('#sign-on-display');
+    await page.waitForSelector('#sign-waiting');
+    // The display, in Traditional Chinese, asks for the signature.
+    await display.waitForSelector('#sign-pad');
+    assert.match(await display.innerText('#sign-title'), /請簽名確認[\s\S]*12\.50/);
+    const b = (await (await display.$('#sign-pad'))!.boundingBox())!;
+    await display.mouse.move(b.x + 20, b.y + b.height / 2);
+    await display.mouse.down();
+    for (let i = 1; i <= 15; i++) await display.mouse.move(b.x + 20 + i * 15, b.y + b.height / 2 + (i % 2 ? -20 : 20));
+    await display.mouse.up();
+    await display.click('#sign-done');
+    await display.waitForSelector('#signed');
+    const code = (await (await page.waitForSelector('#sign-code', { timeout: 20_000 })).innerText()).trim();
+    const found = (await s.signed('GET', `/v1/merchants/${s.demo.merchantId}/verification-receipts?paymentId=${sale.payments[0]!.id}`)).body.data;
+    assert.equal(found.length, 1);
+    assert.equal(found[0].code, code);
+    // The POS moves the display on to the payment's result.
+    await display.waitForSelector('#view[data-view="result"]');
+  });
 });

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { NO_CHROMIUM, launch, notBlank, watchProblems } from './chromium.ts';
-import { startServer, type TestServer } from '../helpers/server.ts';
+import { eventually, startServer, type TestServer } from '../helpers/server.ts';
 import { scan, showQr, tradeNo } from '../helpers/flows.ts';
 import { DISPLAY_DIST } from '../../src/http/display.ts';
 
@@ -151,6 +151,36 @@ describe('customer display in a browser', { skip: NO_CHROMIUM }, () => {
     await page.waitForSelector('#result.bad', { timeout: 15_000 });
     assert.notEqual(await page.getAttribute('#result', 'data-state'), 'succeeded');
     assert.match(await page.innerText('#result'), /付款未完成/);
+  });
+
+  test('the customer signs on the display for a paid payment: an empty pad is refused, then the record is made', async () => {
+    const qr = await showQr(s, tradeNo('DISPS'), 880);
+    await scan(s, qr.body.qrCode);
+    await eventually(async () => ((await s.terminal('GET', `/v1/payments/${qr.body.id}`)).body.state === 'succeeded' ? true : null), 'paid');
+    await push({ view: 'sign', currency: 'CNY', amount: 880, paymentId: qr.body.id, gifts: [{ name: '小笼包', quantity: 1 }] });
+    await page.waitForSelector('#sign-pad');
+    assert.match(await page.innerText('#sign-title'), /8\.80/);
+    await page.click('#sign-done');
+    await page.waitForSelector('#sign-error');
+    const box = (await page.$('#sign-pad'))!;
+    const b = (await box.boundingBox())!;
+    // A name: one long stroke across the pad, then a short one.
+    await page.mouse.move(b.x + 30, b.y + b.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 20; i++) await page.mouse.move(b.x + 30 + i * 12, b.y + b.height / 2 + (i % 2 ? -25 : 25));
+    await page.mouse.up();
+    await page.mouse.move(b.x + 60, b.y + b.height - 30);
+    await page.mouse.down();
+    for (let i = 1; i <= 8; i++) await page.mouse.move(b.x + 60 + i * 15, b.y + b.height - 30);
+    await page.mouse.up();
+    await page.click('#sign-done');
+    await page.waitForSelector('#signed', { timeout: 15_000 });
+    const found = await s.signed('GET', `/v1/merchants/${s.demo.merchantId}/verification-receipts?paymentId=${qr.body.id}`);
+    assert.equal(found.body.data.length, 1);
+    assert.deepEqual(found.body.data[0].gifts, [{ name: '小笼包', quantity: 1 }]);
+    const check = await s.raw('GET', `/r/${found.body.data[0].code}`);
+    assert.equal(check.status, 200);
+    assert.match(check.text, /data-authentic="true"/);
   });
 
   test('a dropped link shows "connecting", then it reconnects by itself and catches up', async () => {

@@ -144,6 +144,20 @@ describe(`receipt printing (${process.env.SAOMA_TEST_STORE ?? 'sqlite'})`, () =>
     assert.equal(done.queued, 0);
     const none = await s.signed('POST', `/v1/merchants/${m()}/printers/${printerId}/batches`, { from: to, to: new Date(Date.now() + 120_000).toISOString() });
     assert.equal(none.status, 404);
+
+    // QR slips for a stand, two copies: each carries the stand's own URL in a code a phone reads.
+    const stand = await s.signed('POST', `/v1/merchants/${m()}/stands`, { storeId: s.demo.storeId, terminalId: s.demo.terminalId, name: '外卖窗口' });
+    const before = printer.jobs.length;
+    const qr = await s.signed('POST', `/v1/merchants/${m()}/printers/${printerId}/batches`, { standIds: [stand.body.id], copies: 2 });
+    assert.equal(qr.status, 202, JSON.stringify(qr.body));
+    assert.equal(qr.body.total, 2);
+    const slips = (await printer.waitForJobs(before + 2)).slice(before).map((j) => decodeEscPos(j, { encoding: 'gbk' }));
+    for (const d of slips) {
+      assert.deepEqual(d.qrCodes, [stand.body.url]);
+      assert.match(textOf(d), /扫码付款/);
+    }
+    const unknown = await s.signed('POST', `/v1/merchants/${m()}/printers/${printerId}/batches`, { standIds: ['std_nope'] });
+    assert.equal(unknown.status, 404);
   });
 
   test('the POS gets a sale\'s receipt to show or to send to its own printer; other terminals do not', async () => {

@@ -66,6 +66,30 @@ export function displayRoutes(rt: Runtime): FastifyPluginAsync {
       return { ok: true, truncated: 'truncated' in state && state.truncated === true };
     });
 
+    app.post('/v1/display/signature', {
+      config: { permission: 'display:sign' },
+      schema: {
+        tags, summary: 'The customer signed on the display (display token): the verification receipt for the payment the POS asked to be signed',
+        body: Type.Object({
+          paymentId: Type.String({ maxLength: 64 }),
+          strokes: Type.Array(Type.Object({ points: Type.Array(Type.Object({ x: Type.Number(), y: Type.Number(), time: Type.Optional(Type.Number()), pressure: Type.Optional(Type.Number()) }), { maxItems: 5000 }) }), { maxItems: 100 }),
+        }),
+        response: err,
+      },
+    }, async (req, reply) => {
+      const p = principal(req);
+      if (p.kind !== 'display') throw new SaomaError('forbidden', 'Only a paired customer display sends a signature here.');
+      // The display signs only what the cashier put on it: the last state pushed for its terminal.
+      const asked = rt.bus.lastDisplay(p.terminalId) as DisplayPush | undefined;
+      if (!asked || asked.view !== 'sign' || asked.paymentId !== req.body.paymentId) {
+        throw new SaomaError('invalid_transition', 'The cashier has not asked for a signature on this payment; ask them to start the signing again.');
+      }
+      const gifts = Array.isArray(asked.gifts) ? asked.gifts : undefined;
+      const receipt = await rt.verifications.create(p.merchantId, p.terminalId, req.body.paymentId, { strokes: req.body.strokes, ...(gifts ? { gifts } : {}) });
+      // The display thanks the customer; the POS sees the record appear and moves the display on.
+      return reply.code(201).send({ id: receipt.id, code: receipt.code });
+    });
+
     app.get('/v1/display/stream', {
       config: { permission: 'display:read' },
       schema: { tags, summary: 'The customer display\'s live feed (display token): `display` events (what to show, the last one first) and `payment` events for its terminal' },

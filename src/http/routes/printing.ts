@@ -4,12 +4,15 @@ import { Type } from 'typebox';
 import { SaomaError } from '../../core/errors.ts';
 import type { Principal } from '../../core/roles.ts';
 import { sampleData } from '../../receipts/defaults.ts';
-import { RECEIPT_KINDS, RECEIPT_LANGS, type ReceiptData, type ReceiptKind } from '../../receipts/model.ts';
+import { RECEIPT_KINDS, RECEIPT_LANGS, type ReceiptData, type ReceiptKind, type ReceiptLang } from '../../receipts/model.ts';
 import { renderReceipt } from '../../receipts/receipt.ts';
 import { PRINTER_ENCODINGS, type Format, type Paper, type PrinterEncoding } from '../../receipts/render.ts';
 import { receiptDataFor } from '../../receipts/sale-data.ts';
 import { dailyReportData, refundSlipData, shiftReportData } from '../../receipts/report-data.ts';
 import { ShiftService } from '../../shifts/service.ts';
+import { StandService } from '../../stand/service.ts';
+import { walletName } from '../../receipts/labels.ts';
+import type { Slip } from '../../printing/service.ts';
 import type { Runtime } from '../../runtime.ts';
 import { principal } from '../app.ts';
 import { actingMerchant, requireMerchant } from '../auth.ts';
@@ -40,6 +43,7 @@ const PrintBody = Type.Object({
   refundId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A refund slip' })),
   shiftId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A shift report' })),
   date: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'The daily report (日结) of the printer\'s store for this local date' })),
+  verificationId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A verification receipt (验证收据), with the signature' })),
   kind: Type.Optional(Type.Union([Type.Literal('sale'), Type.Literal('kitchen')], { description: 'With saleId/paymentId: the receipt (default) or the kitchen ticket' })),
   copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   merchantCopy: Type.Optional(Type.Boolean()),
@@ -48,6 +52,7 @@ const BatchBody = Type.Object({
   saleIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
   from: Type.Optional(Type.String({ maxLength: 40, description: 'Or every receipt of the printer\'s store from this time…' })),
   to: Type.Optional(Type.String({ maxLength: 40, description: '…to this time' })),
+  standIds: Type.Optional(Type.Array(Id, { maxItems: 200, description: 'Or a QR slip for each of these stands' })),
   copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
 }, { additionalProperties: false });
 const renderFields = {
@@ -97,6 +102,13 @@ function send(reply: FastifyReply, format: Format, bytes: Buffer, warnings: Arra
 export function printingRoutes(rt: Runtime): FastifyPluginAsync {
   const svc = rt.printing;
   const shifts = new ShiftService(rt.store);
+  const stands = new StandService(rt);
+  /** The merchant and store as a slip names them. */
+  const receiptPlace = async (merchantId: string, storeId: string) => {
+    const r = await rt.store.db.selectFrom('merchants as m').innerJoin('stores as s', 's.merchant_id', 'm.id').select(['m.name as merchant', 'm.timezone', 'm.currency', 's.name as store'])
+      .where('m.id', '=', merchantId).where('s.id', '=', storeId).executeTakeFirstOrThrow();
+    return { merchant: { name: r.merchant, timezone: r.timezone }, store: { name: r.store }, currency: r.currency };
+  };
   return async (base) => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
     const M = Type.Object({ merchantId: Id });
@@ -134,8 +146,8 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
         const own = storeOf(p);
         if (own && printer.store_id !== own) throw new SaomaError('not_found', `No printer ${req.params.printerId} in this store.`);
         const b = req.body;
-        const given = [b.saleId ?? b.paymentId, b.refundId, b.shiftId, b.date].filter((x) => x !== undefined);
-        if (given.length !== 1 || (b.saleId && b.paymentId)) throw new SaomaError('invalid_request', 'Say what to print, one of: saleId or paymentId (a receipt or, with kind "kitchen", the ticket), refundId, shiftId, or date (the day\'s report).');
+        const given = [b.saleId ?? b.paymentId, b.refundId, b.shiftId, b.date, b.verificationId].filter((x) => x !== undefined);
+        if (given.length !== 1 || (b.saleId && b.paymentId)) throw new SaomaError('invalid_request', 'Say what to print, one of: saleId or paymentId (a receipt or, with kind "kitchen", the ticket), refundId, shiftId, date (the day\'s report) or verificationId.');
         const key = req.headers['idempotency-key'];
         const dedupe = `print:${typeof key === 'string' && key ? key.slice(0, 100) : `${Date.now()}-${Math.random().toString(36).slice(2)}`}`;
         const common = { copies: b.copies ?? 1, merchantCopy: b.merchantCopy ?? false, dedupe };
@@ -144,6 +156,9 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
           jobs = await svc.enqueueReceipt(merchantId, printer.id, b.saleId ? { saleId: b.saleId } : { paymentId: b.paymentId! }, { ...common, kind: b.kind ?? 'sale' });
         } else if (b.refundId) {
           jobs = await svc.enqueueSlip(merchantId, printer.id, { ...common, kind: 'refund', ref: b.refundId, data: await refundSlipData(rt.store, merchantId, b.refundId) });
+        } else if (b.verificationId) {
+          const r = await rt.verifications.render(merchantId, b.verificationId, { format: 'escpos', paper: printer.paper as Paper, encoding: printer.encoding as PrinterEncoding, lang: printer.lang as ReceiptLang });
+          jobs = await svc.enqueueBytes(merchantId, printer.id, { kind: 'verification', ref: b.verificationId, copy: 'customer', dedupe: `${dedupe}:1`, bytes: r.bytes, warnings: r.warnings.map((w) => w.message) });
         } else if (b.shiftId) {
           const shift = await shifts.get({ merchantId, terminalId: own ? (p as { terminalId: string }).terminalId : undefined }, b.shiftId);
           jobs = await svc.enqueueSlip(merchantId, printer.id, { ...common, kind: 'shift', ref: b.shiftId, data: await shiftReportData(rt.store, merchantId, shift) });
@@ -160,11 +175,23 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
     app.post('/v1/print-jobs/:jobId/cancel', { config: { permission: 'payment:create' }, schema: { tags, params: Type.Object({ jobId: Id }), response: err, summary: 'Drop a job that has not printed' } },
       async (req) => svc.cancel(merchantOf(req), req.params.jobId));
 
-    app.post('/v1/merchants/:merchantId/printers/:printerId/batches', { config: { permission: 'merchant:admin' }, schema: { tags, params: MP, body: BatchBody, response: err, summary: 'Print a batch: given sales, or every receipt of the store in a time range, N copies each' } },
+    app.post('/v1/merchants/:merchantId/printers/:printerId/batches', { config: { permission: 'merchant:admin' }, schema: { tags, params: MP, body: BatchBody, response: err, summary: 'Print a batch: given sales, every receipt of the store in a time range, or QR slips of stands; N copies each' } },
       async (req, reply) => {
-        requireMerchant(principal(req), req.params.merchantId);
-        const printer = await svc.printerRow(req.params.merchantId, req.params.printerId);
-        const { saleIds, from, to } = req.body;
+        const merchantId = req.params.merchantId;
+        requireMerchant(principal(req), merchantId);
+        const printer = await svc.printerRow(merchantId, req.params.printerId);
+        const { saleIds, from, to, standIds } = req.body;
+        if (standIds?.length) {
+          // A QR slip per stand (a paper stand for a market day, a slip to hand over): the stand's own URL.
+          const arts = await stands.artwork(merchantId, standIds);
+          const at = new Date().toISOString();
+          const slips: Slip[] = [];
+          for (const a of arts) {
+            const data = await receiptPlace(merchantId, printer.store_id);
+            slips.push({ kind: 'qr_slip', ref: a.code, data: { ...data, at, qr: { url: a.url, title: a.wallets.map((w) => walletName(printer.lang as ReceiptLang, w)).join(' ') } } });
+          }
+          return reply.code(202).send(await svc.batch(merchantId, printer.id, slips, req.body.copies ?? 1));
+        }
         let refs: Array<{ saleId: string } | { paymentId: string }>;
         if (saleIds?.length) refs = saleIds.map((saleId) => ({ saleId }));
         else if (from && to) {
@@ -178,8 +205,10 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
           refs = [...sales.map((s) => ({ at: s.created_at, ref: { saleId: s.id } })), ...lone.map((y) => ({ at: y.created_at, ref: { paymentId: y.id } }))]
             .sort((a, b) => a.at.localeCompare(b.at)).map((x) => x.ref);
           if (!refs.length) throw new SaomaError('not_found', 'No receipts in that time range for this printer\'s store.');
-        } else throw new SaomaError('invalid_request', 'Say which receipts: saleIds, or from and to.');
-        return reply.code(202).send(await svc.batch(req.params.merchantId, printer.id, refs, req.body.copies ?? 1));
+        } else throw new SaomaError('invalid_request', 'Say what to print: saleIds, from and to, or standIds.');
+        const slips: Slip[] = [];
+        for (const ref of refs) slips.push({ kind: 'sale', ref: 'saleId' in ref ? ref.saleId : ref.paymentId, data: await receiptDataFor(rt.store, merchantId, ref) });
+        return reply.code(202).send(await svc.batch(merchantId, printer.id, slips, req.body.copies ?? 1));
       });
 
     app.get('/v1/print-batches/:batchId', { config: { permission: 'merchant:read' }, schema: { tags, params: Type.Object({ batchId: Id }), response: err, summary: 'A batch\'s progress: printed, waiting, cancelled of total' } },

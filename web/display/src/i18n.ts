@@ -35,6 +35,13 @@ const en = {
   soundOn: 'Sound on',
   soundOff: 'Sound off',
   language: 'Language',
+  signTitle: 'Please sign for {amount}',
+  signGifts: 'With: {gifts}',
+  signClear: 'Clear',
+  signDone: 'Done',
+  signEmpty: 'Please sign your name in the box first.',
+  signFailed: 'The signature was not received; please press Done again.',
+  signThanks: 'Thank you — your signed receipt is being printed.',
 } as const;
 
 const zhHans: Tr<typeof en> = {
@@ -62,6 +69,13 @@ const zhHans: Tr<typeof en> = {
   soundOn: '声音开',
   soundOff: '声音关',
   language: '语言',
+  signTitle: '请签名确认 {amount}',
+  signGifts: '赠品：{gifts}',
+  signClear: '清除',
+  signDone: '完成',
+  signEmpty: '请先在框内签名。',
+  signFailed: '签名没有送达，请再按一次“完成”。',
+  signThanks: '谢谢！签名收据正在打印。',
 };
 
 const zhHant: Tr<typeof en> = {
@@ -89,6 +103,13 @@ const zhHant: Tr<typeof en> = {
   soundOn: '聲音開',
   soundOff: '聲音關',
   language: '語言',
+  signTitle: '請簽名確認 {amount}',
+  signGifts: '贈品：{gifts}',
+  signClear: '清除',
+  signDone: '完成',
+  signEmpty: '請先在框內簽名。',
+  signFailed: '簽名沒有送達，請再按一次「完成」。',
+  signThanks: '謝謝！簽名收據正在列印。',
 };
 
 export type Key = keyof typeof en;

@@ -129,6 +129,69 @@ function Qr({ t, lang, s, payment, now, vw, vh }: { t: T; lang: Lang; s: Extract
   );
 }
 
+/**
+ * The customer signs here for a paid payment the cashier chose (验证收据). signature_pad loads only
+ * now; the signature goes to the server with this display's token, which accepts it only for the
+ * payment the POS put on screen.
+ */
+function Sign({ t, lang, s, token }: { t: T; lang: Lang; s: Extract<DisplayState, { view: 'sign' }>; token: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const pad = useRef<{ isEmpty(): boolean; clear(): void; off(): void; toData(): Array<{ points: Array<{ x: number; y: number; time: number; pressure: number }> }> } | null>(null);
+  const [msg, setMsg] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+  useEffect(() => {
+    let live = true;
+    setDone(false);
+    setMsg(null);
+    void import('signature_pad').then(({ default: SignaturePad }) => {
+      const c = canvas.current;
+      if (!live || !c) return;
+      // As signature_pad's README says: a bitmap sized for the screen's pixel ratio.
+      const ratio = Math.max(window.devicePixelRatio || 1, 1);
+      c.width = c.offsetWidth * ratio;
+      c.height = c.offsetHeight * ratio;
+      c.getContext('2d')!.scale(ratio, ratio);
+      pad.current = new SignaturePad(c, { backgroundColor: 'rgb(255,255,255)', minWidth: 1.5, maxWidth: 4 });
+    });
+    return () => { live = false; if (pad.current) pad.current.off(); pad.current = null; };
+  }, [s.paymentId]);
+  const submit = async () => {
+    const p = pad.current;
+    if (!p || p.isEmpty()) { setMsg(t('signEmpty')); return; }
+    const strokes = p.toData().map((g) => ({ points: g.points.map((pt) => ({ x: pt.x, y: pt.y, time: pt.time, pressure: pt.pressure })) }));
+    setBusy(true);
+    setMsg(null);
+    try {
+      const r = await fetch('/v1/display/signature', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-language': lang },
+        body: JSON.stringify({ paymentId: s.paymentId, strokes }),
+      });
+      if (r.ok) setDone(true);
+      else {
+        const e = (await r.json().catch(() => null)) as { error?: { message?: string } } | null;
+        setMsg((e && e.error && e.error.message) || t('signFailed'));
+      }
+    } catch {
+      setMsg(t('signFailed'));
+    } finally { setBusy(false); }
+  };
+  if (done) return <section class="notice" id="signed"><p class="headline">{t('signThanks')}</p></section>;
+  return (
+    <section class="signing">
+      <p class="headline" id="sign-title">{t('signTitle', { amount: formatAmount(lang, s.amount, s.currency) })}</p>
+      {s.gifts && s.gifts.length ? <p class="sub">{t('signGifts', { gifts: s.gifts.map((g) => `${g.name} ×${g.quantity}`).join(', ') })}</p> : null}
+      <canvas ref={canvas} id="sign-pad" class="sign-pad" />
+      {msg ? <p class="error" role="alert" id="sign-error">{msg}</p> : null}
+      <div class="sign-buttons">
+        <button type="button" id="sign-clear" onClick={() => { if (pad.current) pad.current.clear(); setMsg(null); }}>{t('signClear')}</button>
+        <button type="button" id="sign-done" class="primary" disabled={busy} onClick={() => void submit()}>{t('signDone')}</button>
+      </div>
+    </section>
+  );
+}
+
 function App({ token }: { token: string | null }) {
   const [lang, setLang] = useState<Lang>(browserLang);
   const [status, setStatus] = useState<FeedStatus>(token ? 'connecting' : 'unpaired');
@@ -191,6 +254,7 @@ function App({ token }: { token: string | null }) {
   else if (state.view === 'sale') body = <Sale t={t} lang={lang} s={state} />;
   else if (state.view === 'qr') body = <Qr t={t} lang={lang} s={state} payment={focus} now={now + skew} vw={w} vh={h} />;
   else if (state.view === 'result') body = <Result t={t} lang={lang} payment={focus} amount={state.amount} currency={state.currency} />;
+  else if (state.view === 'sign' && token) body = <Sign t={t} lang={lang} s={state} token={token} />;
   else if (state.view === 'change') {
     body = (
       <section class="change">

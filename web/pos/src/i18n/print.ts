@@ -63,6 +63,8 @@ export const en = {
   prNotPrinted: 'Not printed yet.',
   prFinish: 'Back to the receipt',
   prNoPaid: 'Nothing paid on this sale yet: there is nothing to sign for.',
+  prSignOnDisplay: 'Sign on the customer display',
+  prSignOnDisplayWait: 'The customer display now asks the customer to sign. This screen moves on when the signature arrives.',
 } as const;
 
 export const zhHans: Tr<typeof en> = {
@@ -127,6 +129,8 @@ export const zhHans: Tr<typeof en> = {
   prNotPrinted: '尚未打印。',
   prFinish: '返回小票',
   prNoPaid: '本单尚无已付款项，无需签名。',
+  prSignOnDisplay: '在顾客显示屏上签名',
+  prSignOnDisplayWait: '顾客显示屏正在请顾客签名；签名送达后本屏幕会继续。',
 };
 
 export const zhHant: Tr<typeof en> = {
@@ -191,4 +195,6 @@ export const zhHant: Tr<typeof en> = {
   prNotPrinted: '尚未列印。',
   prFinish: '返回收據',
   prNoPaid: '本單尚無已付款項，無需簽名。',
+  prSignOnDisplay: '在顧客顯示屏上簽名',
+  prSignOnDisplayWait: '顧客顯示屏正在請顧客簽名；簽名送達後本畫面會繼續。',
 };

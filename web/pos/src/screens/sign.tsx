@@ -14,6 +14,7 @@ import type { PrintJob, StorePrinter } from '../store-printers.ts';
 import type { T } from '../t.ts';
 import type { OfficeSale, Tender } from './office-data.ts';
 import { walletName } from './office-words.ts';
+import { pushDisplay } from '../display-link.tsx';
 import { JobState, LocalPrintButton, statusWord } from './print-panels.tsx';
 import './print.css';
 
@@ -31,6 +32,8 @@ export function Sign({ t, lang, client, sale, printers, onBack }: { t: T; lang: 
   const [printerNow, setPrinterNow] = useState<StorePrinter | null>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const pad = useRef<SignaturePad | null>(null);
+  /** Waiting for the customer to sign on the customer display: since when. */
+  const [onDisplay, setOnDisplay] = useState<number | null>(null);
 
   useEffect(() => {
     const c = canvas.current;
@@ -78,6 +81,55 @@ export function Sign({ t, lang, client, sale, printers, onBack }: { t: T; lang: 
     setBusy(false);
   }
 
+  // Signing on the customer display: the POS puts the payment on it, then watches for the record the
+  // display's signature makes, and prints it on the chosen store printer (one print per key).
+  async function signOnDisplay() {
+    const g = parseGifts(gifts);
+    if ('bad' in g) { setMsg(t('prGiftBad', { n: g.bad })); return; }
+    const pay = paid.filter((x) => x.id === paymentId)[0];
+    if (!pay) return;
+    setMsg(null);
+    const since = Date.now();
+    setOnDisplay(since);
+    pushDisplay(client, { view: 'sign', paymentId: pay.id, amount: pay.amount, currency: pay.currency, ...(g.gifts.length ? { gifts: g.gifts } : {}) });
+  }
+  useEffect(() => {
+    if (onDisplay === null) return undefined;
+    let live = true;
+    const printKey = `vr-print-${paymentId}-${onDisplay}`;
+    const look = async () => {
+      try {
+        const r = await call<{ data: Array<{ id: string; code: string; url: string; createdAt: string }> }>(client, 'GET', `/v1/merchants/${encodeURIComponent(sale.merchantId)}/verification-receipts?paymentId=${encodeURIComponent(paymentId)}`);
+        const fresh = r.data.filter((x) => Date.parse(x.createdAt) >= onDisplay - 5000)[0];
+        if (!fresh || !live) return;
+        let jobs: PrintJob[] = [];
+        if (chosenPrinter) {
+          jobs = (await call<{ data: PrintJob[] }>(client, 'POST', `/v1/printers/${encodeURIComponent(chosenPrinter.id)}/print`, { verificationId: fresh.id }, { 'idempotency-key': printKey })).data;
+        }
+        if (!live) return;
+        setPrinterNow(chosenPrinter);
+        setMade({ id: fresh.id, code: fresh.code, url: fresh.url, jobs });
+        setOnDisplay(null);
+        const pay = paid.filter((x) => x.id === paymentId)[0];
+        if (pay) pushDisplay(client, { view: 'result', paymentId: pay.id, amount: pay.amount, currency: pay.currency });
+      } catch { /* no answer: look again */ }
+    };
+    const timer = setInterval(() => void look(), 1500);
+    return () => { live = false; clearInterval(timer); };
+  }, [onDisplay]);
+
+  if (onDisplay !== null && !made) {
+    return (
+      <div class="sign" id="sign-waiting">
+        <section class="card">
+          <h1>{t('prSignOnDisplay')}</h1>
+          <p class="muted">{t('prSignOnDisplayWait')}</p>
+          <button type="button" id="sign-display-stop" onClick={() => { setOnDisplay(null); pushDisplay(client, { view: 'idle' }); }}>{t('cancel')}</button>
+        </section>
+      </div>
+    );
+  }
+
   if (!paid.length) {
     return (
       <div class="sign" id="sign">
@@ -121,6 +173,7 @@ export function Sign({ t, lang, client, sale, printers, onBack }: { t: T; lang: 
           <button type="button" id="sign-clear" onClick={() => { if (pad.current) pad.current.clear(); setMsg(null); }}>{t('prClear')}</button>
           <button type="button" class="primary" id="sign-done" disabled={busy || !paymentId} onClick={() => void done()}>{busy ? t('prSaving') : t('prDone')}</button>
         </div>
+        <button type="button" id="sign-on-display" disabled={busy || !paymentId} onClick={() => void signOnDisplay()}>{t('prSignOnDisplay')}</button>
       </section>
       <section class="card">
         {paid.length > 1 ? (
