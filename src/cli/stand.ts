@@ -63,6 +63,25 @@ export function registerStand(program: Command, io: ReceiptIo = processIo): void
       if (!q.ok) io.exit(1);
     });
 
+  stand.command('verify')
+    .description('Is this sticker ours? Checks the URL its QR holds against the registry and the code\'s signature; exit 1 if not')
+    .argument('<url>', 'what the sticker\'s QR holds')
+    .requiredOption('--merchant <id>', 'the merchant the sticker should pay')
+    .option('--database-url <url>', 'sqlite:PATH or postgres://… (env SAOMA_DATABASE_URL)')
+    .option('--data-dir <dir>', 'folder of the default SQLite file')
+    .action(guard(async (url: string, opts: { merchant: string; databaseUrl?: string; dataDir?: string }) => {
+      const config = loadConfig(process.env, { ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}), ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
+      const rt = new Runtime(config);
+      try {
+        await rt.store.migrate();
+        const v = await new StandService(rt).verifySticker(opts.merchant, url);
+        io.stdout(`${v.ours ? 'ours' : 'NOT OURS'}: ${v.reason}${v.stand ? ` (${v.stand.name}, ${v.stand.id})` : ''}\n`);
+        if (!v.ours) io.exit(1);
+      } finally {
+        await rt.stop();
+      }
+    }));
+
   common(stand.command('export')
     .description('Stands as a print-ready PDF (one per page) or SVG: the merchant\'s stands from the database, or one --url')
     .option('--merchant <id>', 'export this merchant\'s enabled stands (all, or those given with --stand)')

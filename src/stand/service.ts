@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { SaomaError } from '../core/errors.ts';
 import { fromDecimalString, parseCurrency } from '../core/money.ts';
 import type { Payment } from '../core/domain.ts';
@@ -10,6 +9,7 @@ import { isUniqueViolation, nowIso } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import type { StandRow } from '../store/schema.ts';
 import type { StandArt } from './artwork.ts';
+import { STAND_CODE, StandCodes } from './code.ts';
 
 export interface Stand {
   id: string;
@@ -38,9 +38,6 @@ export interface StandPayment {
   pay: InAppPay | null;
 }
 
-/** Stand codes: lower-case Crockford base32, 12 characters = 60 random bits. Short enough for a URL on a sticker. */
-const CODE_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-export const STAND_CODE = /^[0-9a-hjkmnp-tv-z]{12}$/;
 /** The page's key for one payment attempt (a double tap sends it twice). */
 export const CLIENT_KEY = /^[A-Za-z0-9_-]{16,64}$/;
 /** Wallets in the order a picker shows them. */
@@ -57,13 +54,6 @@ export function paidOnlyInOwnApp(channel: string): boolean {
   return NEEDS_PAYER.has(channel);
 }
 
-function newCode(): string {
-  const bytes = randomBytes(12);
-  let out = '';
-  for (const b of bytes) out += CODE_ALPHABET[b & 31];
-  return out;
-}
-
 /**
  * One-code stands (聚合码): create and list them, and take a customer's payment on one. A stand payment
  * is an ordinary payment on the stand's store and terminal, made through PaymentService, so limits,
@@ -71,9 +61,11 @@ function newCode(): string {
  */
 export class StandService {
   private readonly rt: Runtime;
+  private readonly codes: StandCodes;
 
   constructor(rt: Runtime) {
     this.rt = rt;
+    this.codes = new StandCodes(rt.config.masterKey);
   }
 
   url(code: string): string {
@@ -93,8 +85,8 @@ export class StandService {
     if (t.store_id !== input.storeId) throw new SaomaError('invalid_request', `Terminal ${input.terminalId} belongs to store ${t.store_id}, not ${input.storeId}; a stand's payments show on a terminal of its own store.`);
     for (let attempt = 0; ; attempt++) {
       const row: StandRow = {
-        id: newId('std'), code: newCode(), merchant_id: merchantId, store_id: input.storeId, terminal_id: input.terminalId,
-        name: input.name ?? t.name, enabled: 1, created_at: nowIso(), disabled_at: null,
+        id: newId('std'), code: this.codes.issue(), merchant_id: merchantId, store_id: input.storeId, terminal_id: input.terminalId,
+        name: input.name ?? t.name, enabled: 1, created_at: nowIso(), disabled_at: null, signed: 1,
       };
       try {
         await this.rt.store.write((tx) => tx.insertInto('stands').values(row).execute());
@@ -139,6 +131,23 @@ export class StandService {
     return out;
   }
 
+  /**
+   * Is this sticker ours? Its URL must be this installation's stand URL, its code registered (and, for
+   * codes issued since signing, carry our signature), and the stand enabled. Says which check failed.
+   */
+  async verifySticker(merchantId: string, url: string): Promise<{ ours: boolean; reason: string; stand?: Stand; signed?: boolean }> {
+    const base = `${this.rt.config.publicUrl}/s/`;
+    const text = url.trim();
+    if (!text.startsWith(base)) return { ours: false, reason: `Not a stand of this Saoma: its link does not start with ${base}. Someone may have stuck their own code over ours.` };
+    const code = text.slice(base.length).replace(/[/?#].*$/, '').toLowerCase();
+    if (!STAND_CODE.test(code)) return { ours: false, reason: `"${code}" is not a stand code (12 letters and digits).` };
+    const row = await this.rt.store.db.selectFrom('stands').selectAll().where('code', '=', code).executeTakeFirst();
+    if (!row || row.merchant_id !== merchantId) return { ours: false, reason: 'No stand of this merchant has this code: the sticker is not ours.' };
+    if (row.signed === 1 && !this.codes.verify(code)) return { ours: false, reason: 'The code is registered but does not carry our signature: the registry was changed; report it.' };
+    if (row.enabled !== 1) return { ours: false, reason: `This stand (${row.name}) was disabled on ${row.disabled_at}; take the sticker down.`, stand: this.describe(row), signed: row.signed === 1 };
+    return { ours: true, reason: row.signed === 1 ? 'Registered and signed by this Saoma.' : 'Registered (issued before codes were signed).', stand: this.describe(row), signed: row.signed === 1 };
+  }
+
   /** A disabled stand's code stays taken, so a reprinted sticker can never start paying someone else. */
   async disable(merchantId: string, id: string): Promise<Stand> {
     const row = await this.get(merchantId, id);
@@ -154,7 +163,8 @@ export class StandService {
     const r = await this.rt.store.db.selectFrom('stands as s').innerJoin('merchants as m', 'm.id', 's.merchant_id').innerJoin('stores as st', 'st.id', 's.store_id')
       .selectAll('s').select(['m.name as merchant_name', 'm.currency as currency', 'st.name as store_name'])
       .where('s.code', '=', code).where('s.enabled', '=', 1).executeTakeFirst();
-    if (!r) return null;
+    // A signed row whose code does not verify was not issued here: treated as unknown.
+    if (!r || (r.signed === 1 && !this.codes.verify(code))) return null;
     const { merchant_name, currency, store_name, ...stand } = r;
     return { stand, merchantName: merchant_name, storeName: store_name, currency };
   }

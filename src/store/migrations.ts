@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type ColumnDefinitionBuilder } from 'kysely';
 import { standsMigration } from './migrations/0003_stands.ts';
 import { printingMigration } from './migrations/0005_printing.ts';
+import { standSigningMigration } from './migrations/0006_stand_signing.ts';
 import { counterMigration } from './migrations/0004_counter.ts';
 
 export type Flavor = 'sqlite' | 'pg';
@@ -241,5 +242,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0003_stands': standsMigration,
     '0004_counter': counterMigration(money),
     '0005_printing': printingMigration,
+    '0006_stand_signing': standSigningMigration,
   };
 }

@@ -64,6 +64,8 @@ export interface StoreChannelRow { store_id: string; channel: string }
 export interface StandRow {
   id: string; code: string; merchant_id: string; store_id: string; terminal_id: string; name: string;
   enabled: number; created_at: string; disabled_at: string | null;
+  /** 1 when the code carries this installation's signature (StandCodes); 0 for codes issued before. */
+  signed: number;
 }
 export interface StandPaymentRow { stand_id: string; client_key: string; payment_id: string; created_at: string }
 

@@ -209,6 +209,14 @@ describe('merchant console in a browser', { skip: NO_CHROMIUM }, () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-pdf:not([disabled])')]);
     const file = await download.path();
     assert.equal(readFileSync(file).subarray(0, 4).toString('latin1'), '%PDF');
+    // A sticker found on the counter: ours, then someone else's.
+    const ours = (await s.signed('GET', `/v1/merchants/${s.demo.merchantId}/stands`)).body.data.find((x: { enabled: boolean }) => x.enabled).url as string;
+    await page.fill('#sticker-form input[name=sticker]', ours);
+    await page.click('#check-sticker');
+    await page.waitForSelector('#sticker-verdict[data-ours="true"]');
+    await page.fill('#sticker-form input[name=sticker]', 'https://pay.evil.example/s/abcdefghjkmn');
+    await page.click('#check-sticker');
+    await page.waitForSelector('#sticker-verdict[data-ours="false"]');
   });
 
   test('every language renders every screen, at 1280×800 and 1024×600', async () => {

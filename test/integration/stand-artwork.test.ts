@@ -92,6 +92,30 @@ describe(`stand artwork from the database (${process.env.SAOMA_TEST_STORE ?? 'sq
     assert.match(bad.body.error.message, /10cm, 100mm or 4in/);
   });
 
+  test('is this sticker ours? our URL and a registered, signed code — or which check failed', async () => {
+    const m = s.demo.merchantId;
+    const made = await s.signed('POST', `/v1/merchants/${m}/stands`, { storeId: s.demo.storeId, terminalId: s.demo.terminalId, name: 'Sticker' });
+    const verify = async (url: string) => (await s.signed('GET', `/v1/merchants/${m}/stands/verify?url=${encodeURIComponent(url)}`)).body;
+    const ok = await verify(made.body.url);
+    assert.equal(ok.ours, true, JSON.stringify(ok));
+    assert.equal(ok.signed, true);
+    assert.equal(ok.stand.id, made.body.id);
+    assert.match((await verify('https://pay.evil.example/s/abcdefghjkmn')).reason, /does not start with/);
+    const code = made.body.code as string;
+    const forged = code.slice(0, 11) + (code.endsWith('z') ? 'y' : 'z');
+    assert.equal((await verify(made.body.url.replace(code, forged))).ours, false);
+    // A row slipped into the registry without our key: registered, but not signed by us.
+    const row = await s.rt.store.db.selectFrom('stands').selectAll().where('id', '=', made.body.id).executeTakeFirstOrThrow();
+    await s.rt.store.write((tx) => tx.insertInto('stands').values({ ...row, id: `${row.id}x`, code: forged }).execute());
+    const planted = await verify(made.body.url.replace(code, forged));
+    assert.equal(planted.ours, false);
+    assert.match(planted.reason, /does not carry our signature/);
+    const page = await s.raw('GET', `/s/${forged}`, { headers: { 'user-agent': 'Mozilla/5.0 (Linux; Android 14) Chrome/120 Mobile' } });
+    assert.equal(page.status, 404, 'a planted code takes no payment');
+    await s.signed('POST', `/v1/merchants/${m}/stands/${made.body.id}/disable`);
+    assert.match((await verify(made.body.url)).reason, /disabled/);
+  });
+
   test('an unknown merchant or stand says so', async () => {
     const r = await saoma(['stand', 'export', '--merchant', s.demo.merchantId, '--stand', 'std_nope', '--database-url', s.db.url]);
     assert.equal(r.code, 2);

@@ -125,6 +125,12 @@ export function standRoutes(rt: Runtime): FastifyPluginAsync {
     };
     const chosen = (q: { stands?: string }) => (q.stands ? q.stands.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
+    app.get('/v1/merchants/:merchantId/stands/verify', { config: { permission: 'merchant:read' }, schema: { tags, params: Type.Object({ merchantId: Id }), querystring: Type.Object({ url: Type.String({ minLength: 1, maxLength: 512, description: 'What the sticker\'s QR holds' }) }, { additionalProperties: false }), response: err, summary: 'Is this sticker ours? Our stand URL, a registered (and signed) code, an enabled stand — or which check failed' } },
+      async (req) => {
+        requireMerchant(principal(req), req.params.merchantId);
+        return stands.verifySticker(req.params.merchantId, req.query.url);
+      });
+
     app.get('/v1/merchants/:merchantId/stands/quality', { config: { permission: 'merchant:read' }, schema: { tags, params: Type.Object({ merchantId: Id }), querystring: ArtQuery, response: err, summary: 'Will the stands scan at this size, printer resolution and distance? Version, module size, findings per stand' } },
       async (req) => {
         requireMerchant(principal(req), req.params.merchantId);

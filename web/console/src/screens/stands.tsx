@@ -20,6 +20,8 @@ export function Stands({ ctx }: { ctx: Ctx }) {
   const [checked, setChecked] = useState<{ key: string; rows: Checked[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [sticker, setSticker] = useState('');
+  const [verdict, setVerdict] = useState<{ ours: boolean; reason: string } | null>(null);
 
   useEffect(() => {
     api<{ data: Stand[] }>('GET', `/v1/merchants/${merchant.id}/stands`).then((r) => {
@@ -50,6 +52,14 @@ export function Stands({ ctx }: { ctx: Ctx }) {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
     } catch (err) { setError(errText(err)); } finally { setBusy(false); }
+  }
+
+  // A sticker found on a counter: paste what its QR holds (a phone's scanner shows it).
+  async function verify(e: Event) {
+    e.preventDefault();
+    setVerdict(null);
+    if (!sticker.trim()) return;
+    try { setVerdict(await api<{ ours: boolean; reason: string }>('GET', `/v1/merchants/${merchant.id}/stands/verify${qs({ url: sticker.trim() })}`)); } catch (err) { setError(errText(err)); }
   }
 
   const current = checked && checked.key === query ? checked.rows : null;
@@ -87,6 +97,12 @@ export function Stands({ ctx }: { ctx: Ctx }) {
                 : <span class="ok">{t('noFindings')}</span>}</td>
             </tr>))}</tbody>
         </table>) : null}
+      <h3>{t('stickerCheck')}</h3>
+      <form id="sticker-form" class="toolbar" onSubmit={verify}>
+        <label>{t('stickerUrl')}<input name="sticker" value={sticker} maxLength={512} onInput={(e) => setSticker(e.currentTarget.value)} /></label>
+        <button type="submit" class="primary" id="check-sticker">{t('check')}</button>
+      </form>
+      {verdict ? <p id="sticker-verdict" data-ours={verdict.ours ? 'true' : 'false'} class={verdict.ours ? 'ok' : 'error'}><strong>{verdict.ours ? t('stickerOurs') : t('stickerNotOurs')}</strong> {verdict.reason}</p> : null}
     </section>
   );
 }
