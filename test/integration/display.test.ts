@@ -5,51 +5,14 @@ import { TEST_STORE } from '../helpers/store.ts';
 import { scan, showQr, tradeNo } from '../helpers/flows.ts';
 import { hashToken } from '../../src/security/secrets.ts';
 import { MAX_DISPLAY_STATE_BYTES } from '../../src/display/state.ts';
+import { watchSse } from '../helpers/sse.ts';
 
 /**
  * The customer display: pairing (a signed read-only token), what the POS pushes, and the server's own
  * payment events, on one SSE stream per display. A display token opens that stream and nothing else.
  */
 
-interface DisplayFeed {
-  events: Array<{ event: string; data: any }>;
-  /** Resolves once the stream is open (the server has subscribed). */
-  ready: Promise<void>;
-  status: Promise<number>;
-  close(): void;
-}
-
-function watchDisplay(url: string, token: string): DisplayFeed {
-  const ctrl = new AbortController();
-  const events: DisplayFeed['events'] = [];
-  let opened!: () => void;
-  let answered!: (n: number) => void;
-  const ready = new Promise<void>((r) => { opened = r; });
-  const status = new Promise<number>((r) => { answered = r; });
-  void (async () => {
-    const res = await fetch(`${url}/v1/display/stream`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
-    answered(res.status);
-    if (res.status !== 200 || !res.body) return opened();
-    const reader = res.body.getReader();
-    const dec = new TextDecoder();
-    let buf = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buf += dec.decode(value, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (block.startsWith(': watching')) opened();
-        const ev = /^event: (\w+)$/m.exec(block)?.[1];
-        const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-        if (ev && data) events.push({ event: ev, data: JSON.parse(data) });
-      }
-    }
-  })().catch(() => { answered(0); opened(); });
-  return { events, ready, status, close: () => ctrl.abort() };
-}
+const watchDisplay = (url: string, token: string) => watchSse(`${url}/v1/display/stream`, token);
 
 const bearer = (token: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, ...extra });
 

@@ -1,20 +1,5 @@
 import { defineConfig } from 'vite';
-import { fileURLToPath } from 'node:url';
+import { webApp } from '../shared/vite-app.ts';
 
-/**
- * The merchant console, served by `saoma serve` under /console from web/console/dist. Same toolchain
- * as the POS, but for an office browser: no Chrome 64 floor, just evergreen browsers.
- */
-export default defineConfig({
-  root: fileURLToPath(new URL('.', import.meta.url)),
-  base: '/console/',
-  logLevel: 'warn',
-  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  build: {
-    target: ['chrome100', 'firefox100', 'safari15'],
-    outDir: 'dist',
-    emptyOutDir: true,
-    modulePreload: { polyfill: false },
-    reportCompressedSize: false,
-  },
-});
+/** The merchant console, under /console: for an office browser, so evergreen browsers, no Chrome 64 floor. */
+export default defineConfig(webApp(new URL('.', import.meta.url), 'console', { target: ['chrome100', 'firefox100', 'safari15'] }));

@@ -1,22 +1,8 @@
 import { defineConfig } from 'vite';
-import { fileURLToPath } from 'node:url';
-import { MIN_CHROME } from '../pos/build-target.ts';
+import { webApp } from '../shared/vite-app.ts';
 
 /**
- * The customer display, served by `saoma serve` under /display from web/display/dist: the second
- * screen facing the customer (a dual-screen Android POS, a tablet, a phone). Same toolchain and
- * browser target as the POS (web/pos/build-target.ts), whose QR drawing and sounds it reuses.
+ * The customer display, under /display: the second screen facing the customer (a dual-screen Android
+ * POS, a tablet, a phone). The POS's browser target; it reuses the POS's QR drawing and sounds.
  */
-export default defineConfig({
-  root: fileURLToPath(new URL('.', import.meta.url)),
-  base: '/display/',
-  logLevel: 'warn',
-  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  build: {
-    target: [`chrome${MIN_CHROME}`],
-    outDir: 'dist',
-    emptyOutDir: true,
-    modulePreload: { polyfill: false },
-    reportCompressedSize: false,
-  },
-});
+export default defineConfig(webApp(new URL('.', import.meta.url), 'display'));

@@ -60,7 +60,9 @@ export function Pay({ t, lang, outbox, view, mode: initialMode, onReceipt }: {
   const add = async (method: Method, extra: { channel?: string; authCode?: string } = {}) => {
     if (adding.current) return;
     const c = live.current;
-    const p = parseAmount(c.amountText);
+    // What the field shows now: a fast typist (or a keyboard-wedge device) can press the button before
+    // the typed text has rendered into state.
+    const p = parseAmount(amountRef.current ? amountRef.current.value : c.amountText);
     if (!p.ok) { setMsg(t(p.reason)); return; }
     const plan = planLine({ remaining: c.tot.remaining, method, amount: p.minor, walletInFlight: c.walletBusy });
     if (!plan.ok) { setMsg(t(plan.reason, { amount: formatAmount(lang, c.tot.remaining) })); return; }
@@ -94,6 +96,7 @@ export function Pay({ t, lang, outbox, view, mode: initialMode, onReceipt }: {
         const field = amountRef.current;
         if (field && field.value.slice(-code.length) === code) {
           const before = field.value.slice(0, -code.length);
+          field.value = before;
           setAmountText(before);
           live.current.amountText = before;
         }
