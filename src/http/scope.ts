@@ -1,6 +1,19 @@
 import { SaomaError } from '../core/errors.ts';
 import type { Principal } from '../core/roles.ts';
+import type { FastifyRequest } from 'fastify';
+import { principal } from './app.ts';
 import { actingMerchant } from './auth.ts';
+import { merchantHeader } from './headers.ts';
+
+/** The merchant a request acts for: the caller's own, or (platform key) the one in Saoma-Merchant. */
+export function requestMerchant(req: FastifyRequest): string {
+  return actingMerchant(principal(req), merchantHeader(req));
+}
+
+/** The terminal and store a counter caller (terminal, or an operator on it) is bound to; null for API keys. */
+export function counterOf(p: Principal): { terminalId: string; storeId: string } | null {
+  return p.kind === 'terminal' || p.kind === 'operator' ? { terminalId: p.terminalId, storeId: p.storeId } : null;
+}
 
 /**
  * Whose counter records (sales, shifts) a caller may read: a terminal, or an operator on it, only its

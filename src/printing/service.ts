@@ -163,10 +163,6 @@ export class PrintService {
 
   // ----- rendering and jobs -----------------------------------------------------------------------
 
-  async renderFor(merchantId: string, p: PrinterRow, kind: ReceiptKind, data: ReceiptData, copy: Copy, drawer: boolean) {
-    const t = await this.template(merchantId, p.store_id, kind);
-    return renderReceipt({ kind, data, template: t.source, lang: p.lang as ReceiptLang, copy, format: 'escpos', paper: p.paper as Paper, encoding: p.encoding as PrinterEncoding, drawer });
-  }
 
   /**
    * Queue the receipt of a sale or lone payment on a printer: `copies` customer copies, then the
@@ -193,7 +189,12 @@ export class PrintService {
   /** The jobs for one slip's copies, rendered (nothing queued yet). */
   private async renderSlip(merchantId: string, p: PrinterRow, slip: Slip & { copies: number; merchantCopy: boolean; dedupe: string; batchId?: string | null; drawer?: boolean }) {
     const copies: Copy[] = [...Array.from({ length: slip.copies }, () => 'customer' as const), ...(slip.merchantCopy ? ['merchant' as const] : [])];
-    const rendered = await Promise.all(copies.map((c, i) => this.renderFor(merchantId, p, slip.kind, slip.data, c, i === 0 && (slip.drawer ?? false))));
+    // The store's template once per slip; each copy in the printer's language, paper and encoding.
+    const template = (await this.template(merchantId, p.store_id, slip.kind)).source;
+    const rendered = await Promise.all(copies.map((copy, i) => renderReceipt({
+      kind: slip.kind, data: slip.data, template, lang: p.lang as ReceiptLang, copy, format: 'escpos', paper: p.paper as Paper,
+      encoding: p.encoding as PrinterEncoding, drawer: i === 0 && (slip.drawer ?? false),
+    })));
     return copies.map((c, i) => ({
       kind: slip.kind, ref: slip.ref, copy: c, dedupe: `${slip.dedupe}:${i + 1}`, batchId: slip.batchId ?? null,
       bytes: rendered[i]!.bytes, warnings: rendered[i]!.warnings.map((w) => w.message),

@@ -7,7 +7,8 @@ import { receiptDataFor } from './sale-data.ts';
 
 /** The slips that are not a sale's receipt, from the books: a refund slip, a shift report, a store's day. */
 
-async function place(store: Store, merchantId: string, storeId: string, terminalId: string | null) {
+/** The merchant, store (and terminal) as a slip names them. */
+export async function slipPlace(store: Store, merchantId: string, storeId: string, terminalId: string | null) {
   const m = await store.db.selectFrom('merchants').select(['name', 'timezone', 'currency']).where('id', '=', merchantId).executeTakeFirst();
   const s = await store.db.selectFrom('stores').select('name').where('id', '=', storeId).where('merchant_id', '=', merchantId).executeTakeFirst();
   if (!m || !s) throw new SaomaError('not_found', `No store ${storeId} for this merchant.`);
@@ -34,7 +35,7 @@ export async function refundSlipData(store: Store, merchantId: string, refundId:
 }
 
 export async function shiftReportData(store: Store, merchantId: string, shift: Shift): Promise<ReceiptData> {
-  const p = await place(store, merchantId, shift.storeId, shift.terminalId);
+  const p = await slipPlace(store, merchantId, shift.storeId, shift.terminalId);
   return {
     ...p, operator: { name: (shift.closedBy ?? shift.openedBy).name }, at: new Date().toISOString(),
     shift: {
@@ -58,7 +59,7 @@ export function localDay(date: string, timeZone: string): { from: string; to: st
 
 /** A store's day (日结): per wallet what was taken and refunded, the sales completed and cancelled. */
 export async function dailyReportData(store: Store, merchantId: string, storeId: string, date: string): Promise<ReceiptData> {
-  const p = await place(store, merchantId, storeId, null);
+  const p = await slipPlace(store, merchantId, storeId, null);
   const { from, to } = localDay(date, p.merchant.timezone);
   const db = store.db;
   const paid = await db.selectFrom('payments').select(['channel', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('amount').as('total')])

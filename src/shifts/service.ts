@@ -44,12 +44,7 @@ export class ShiftService {
     if (currency !== merchant.currency) throw new SaomaError('currency_mismatch', `This merchant's drawer is counted in ${merchant.currency}; send currency ${merchant.currency} or leave it out.`);
     const scope = `${at.merchantId}:shifts`;
     const hash = requestHash({ ...input, terminal: at.terminalId });
-    const again = async (): Promise<StoredResponse | null> => {
-      const seen = idemKey ? await findKey(this.store, scope, idemKey) : undefined;
-      if (!seen) return null;
-      const r = replay(seen, hash);
-      return r.kind === 'stored' ? r.response : { status: 200, body: await this.get({ merchantId: at.merchantId, terminalId: undefined }, r.resourceId) };
-    };
+    const again = () => this.replayed(at.merchantId, scope, idemKey, hash);
     const replayed = await again();
     if (replayed) return replayed;
     const op = await this.store.db.selectFrom('operators').select(['id', 'name']).where('id', '=', at.operatorId).executeTakeFirstOrThrow();
@@ -83,6 +78,14 @@ export class ShiftService {
   }
 
   /** The terminal's open shift with live figures. */
+  /** The answer already given to this Idempotency-Key (the shift as it is now, if it was stored by id). */
+  private async replayed(merchantId: string, scope: string, idemKey: string | undefined, hash: string): Promise<StoredResponse | null> {
+    const seen = idemKey ? await findKey(this.store, scope, idemKey) : undefined;
+    if (!seen) return null;
+    const r = replay(seen, hash);
+    return r.kind === 'stored' ? r.response : { status: 200, body: await this.get({ merchantId, terminalId: undefined }, r.resourceId) };
+  }
+
   async current(merchantId: string, terminalId: string): Promise<Shift> {
     const row = await this.openRow(this.store.db, terminalId);
     if (!row || row.merchant_id !== merchantId) throw new SaomaError('no_open_shift', 'No shift is open on this terminal. Open a shift with a cash count first.');
@@ -120,12 +123,7 @@ export class ShiftService {
     const counted = checkCashCount(input.countedCash, 'countedCash');
     const scope = `${at.merchantId}:shift-close`;
     const hash = requestHash({ ...input, shift: id });
-    const again = async (): Promise<StoredResponse | null> => {
-      const seen = idemKey ? await findKey(this.store, scope, idemKey) : undefined;
-      if (!seen) return null;
-      const r = replay(seen, hash);
-      return r.kind === 'stored' ? r.response : { status: 200, body: await this.get({ merchantId: at.merchantId, terminalId: undefined }, r.resourceId) };
-    };
+    const again = () => this.replayed(at.merchantId, scope, idemKey, hash);
     const replayed = await again();
     if (replayed) return replayed;
     const op = await this.store.db.selectFrom('operators').select(['id', 'name']).where('id', '=', at.operatorId).executeTakeFirstOrThrow();

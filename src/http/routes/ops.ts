@@ -6,9 +6,8 @@ import { NotificationRejected } from '../../payments/service.ts';
 import type { Runtime } from '../../runtime.ts';
 import { checkLedger } from '../../store/ledger-repo.ts';
 import { nowIso } from '../../store/db.ts';
-import { principal } from '../app.ts';
-import { actingMerchant } from '../auth.ts';
 import { IdParams, ListQuery, limitOf } from '../schemas.ts';
+import { requestMerchant } from '../scope.ts';
 
 const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } };
 
@@ -17,10 +16,7 @@ export function opsRoutes(rt: Runtime): FastifyPluginAsync {
   return async (base) => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
     const db = rt.store.db;
-    const merchantOf = (req: Parameters<typeof principal>[0]) => {
-      const h = req.headers['saoma-merchant'];
-      return actingMerchant(principal(req), typeof h === 'string' ? h : undefined);
-    };
+    const merchantOf = requestMerchant;
 
     app.get('/v1/ledger/journals', { config: { permission: 'ledger:read' }, schema: { tags: ['ledger'], querystring: ListQuery, response: err, summary: 'Journal entries with their postings, newest first' } },
       async (req) => {

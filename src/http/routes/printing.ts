@@ -8,14 +8,15 @@ import { RECEIPT_KINDS, RECEIPT_LANGS, type ReceiptData, type ReceiptKind, type 
 import { renderReceipt } from '../../receipts/receipt.ts';
 import { PRINTER_ENCODINGS, type Format, type Paper, type PrinterEncoding } from '../../receipts/render.ts';
 import { receiptDataFor } from '../../receipts/sale-data.ts';
-import { dailyReportData, refundSlipData, shiftReportData } from '../../receipts/report-data.ts';
+import { dailyReportData, refundSlipData, shiftReportData, slipPlace } from '../../receipts/report-data.ts';
 import { ShiftService } from '../../shifts/service.ts';
 import { StandService } from '../../stand/service.ts';
 import { walletName } from '../../receipts/labels.ts';
 import type { Slip } from '../../printing/service.ts';
 import type { Runtime } from '../../runtime.ts';
 import { principal } from '../app.ts';
-import { actingMerchant, requireMerchant } from '../auth.ts';
+import { requireMerchant } from '../auth.ts';
+import { counterOf, requestMerchant } from '../scope.ts';
 
 const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' } };
 const tags = ['printing'];
@@ -79,14 +80,11 @@ const PreviewBody = Type.Object({
 
 const CONTENT_TYPE: Record<Format, string> = { svg: 'image/svg+xml; charset=utf-8', text: 'text/plain; charset=utf-8', escpos: 'application/octet-stream', png: 'image/png' };
 
-function merchantOf(req: FastifyRequest): string {
-  const named = req.headers['saoma-merchant'];
-  return actingMerchant(principal(req), typeof named === 'string' ? named : undefined);
-}
+const merchantOf = requestMerchant;
 
 /** A terminal (or its operator) sees and uses only its own store's printers. */
 function storeOf(p: Principal): string | null {
-  return p.kind === 'terminal' || p.kind === 'operator' ? p.storeId : null;
+  return counterOf(p)?.storeId ?? null;
 }
 
 function byWhom(p: Principal): string | null {
@@ -103,12 +101,7 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
   const svc = rt.printing;
   const shifts = new ShiftService(rt.store);
   const stands = new StandService(rt);
-  /** The merchant and store as a slip names them. */
-  const receiptPlace = async (merchantId: string, storeId: string) => {
-    const r = await rt.store.db.selectFrom('merchants as m').innerJoin('stores as s', 's.merchant_id', 'm.id').select(['m.name as merchant', 'm.timezone', 'm.currency', 's.name as store'])
-      .where('m.id', '=', merchantId).where('s.id', '=', storeId).executeTakeFirstOrThrow();
-    return { merchant: { name: r.merchant, timezone: r.timezone }, store: { name: r.store }, currency: r.currency };
-  };
+
   return async (base) => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
     const M = Type.Object({ merchantId: Id });
@@ -187,7 +180,7 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
           const at = new Date().toISOString();
           const slips: Slip[] = [];
           for (const a of arts) {
-            const data = await receiptPlace(merchantId, printer.store_id);
+            const data = await slipPlace(rt.store, merchantId, printer.store_id, null);
             slips.push({ kind: 'qr_slip', ref: a.code, data: { ...data, at, qr: { url: a.url, title: a.wallets.map((w) => walletName(printer.lang as ReceiptLang, w)).join(' ') } } });
           }
           return reply.code(202).send(await svc.batch(merchantId, printer.id, slips, req.body.copies ?? 1));
@@ -239,28 +232,23 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
         return send(reply, format, r.bytes, r.warnings);
       });
 
-    async function receipt(req: FastifyRequest<{ Querystring: { format?: string; lang?: string; copy?: string; paper?: string; encoding?: string } }>, reply: FastifyReply, ref: { saleId: string } | { paymentId: string }) {
-      const p = principal(req);
-      const merchantId = merchantOf(req);
-      const data = await receiptDataFor(rt.store, merchantId, ref);
-      const row = 'saleId' in ref
-        ? await rt.store.db.selectFrom('sales').select(['store_id', 'terminal_id']).where('id', '=', ref.saleId).executeTakeFirstOrThrow()
-        : await rt.store.db.selectFrom('payments').select(['store_id', 'terminal_id']).where('id', '=', ref.paymentId).executeTakeFirstOrThrow();
-      if ((p.kind === 'terminal' || p.kind === 'operator') && row.terminal_id !== p.terminalId) throw new SaomaError('not_found', 'No such sale on this terminal.');
-      const q = req.query;
-      const format = (q.format ?? 'svg') as Format;
-      const t = await svc.template(merchantId, row.store_id, 'sale');
-      const r = await renderReceipt({ kind: 'sale', data, template: t.source, lang: (q.lang ?? 'zh-Hans') as never, copy: (q.copy ?? 'customer') as never, format, paper: Number(q.paper ?? 58) as Paper, encoding: (q.encoding ?? 'gbk') as PrinterEncoding });
-      return send(reply, format, r.bytes, r.warnings);
-    }
-    app.get('/v1/sales/:saleId/receipt', { config: { permission: 'payment:read' }, schema: { tags, params: Type.Object({ saleId: Id }), querystring: RenderQuery, summary: 'A sale\'s receipt with the store\'s template: SVG or text to show, ESC/POS to send to a printer on the terminal (WebUSB / Web Serial), PNG' } },
-      async (req, reply) => receipt(req, reply, { saleId: req.params.saleId }));
     const renderData = async (req: FastifyRequest<{ Querystring: { format?: string; lang?: string; copy?: string; paper?: string; encoding?: string } }>, reply: FastifyReply, kind: ReceiptKind, storeId: string, data: ReceiptData) => {
       const q = req.query;
       const format = (q.format ?? 'svg') as Format;
       const t = await svc.template(merchantOf(req), storeId, kind);
       const r = await renderReceipt({ kind, data, template: t.source, lang: (q.lang ?? 'zh-Hans') as never, copy: (q.copy ?? 'customer') as never, format, paper: Number(q.paper ?? 58) as Paper, encoding: (q.encoding ?? 'gbk') as PrinterEncoding });
       return send(reply, format, r.bytes, r.warnings);
+    };
+    /** A sale's (or lone payment's) receipt; a counter caller only for its own terminal's. */
+    const receipt = async (req: FastifyRequest<{ Querystring: { format?: string; lang?: string; copy?: string; paper?: string; encoding?: string } }>, reply: FastifyReply, ref: { saleId: string } | { paymentId: string }) => {
+      const merchantId = merchantOf(req);
+      const data = await receiptDataFor(rt.store, merchantId, ref);
+      const row = 'saleId' in ref
+        ? await rt.store.db.selectFrom('sales').select(['store_id', 'terminal_id']).where('id', '=', ref.saleId).executeTakeFirstOrThrow()
+        : await rt.store.db.selectFrom('payments').select(['store_id', 'terminal_id']).where('id', '=', ref.paymentId).executeTakeFirstOrThrow();
+      const own = counterOf(principal(req));
+      if (own && row.terminal_id !== own.terminalId) throw new SaomaError('not_found', 'No such sale on this terminal.');
+      return renderData(req, reply, 'sale', row.store_id, data);
     };
     app.get('/v1/refunds/:refundId/slip', { config: { permission: 'payment:read' }, schema: { tags, params: Type.Object({ refundId: Id }), querystring: RenderQuery, summary: 'A refund\'s slip (the customer signs the merchant copy)' } },
       async (req, reply) => {
@@ -286,6 +274,8 @@ export function printingRoutes(rt: Runtime): FastifyPluginAsync {
         if (own && own !== req.params.storeId) throw new SaomaError('not_found', `No store ${req.params.storeId} here.`);
         return renderData(req, reply, 'daily', req.params.storeId, await dailyReportData(rt.store, req.params.merchantId, req.params.storeId, req.query.date));
       });
+    app.get('/v1/sales/:saleId/receipt', { config: { permission: 'payment:read' }, schema: { tags, params: Type.Object({ saleId: Id }), querystring: RenderQuery, summary: 'A sale\'s receipt with the store\'s template: SVG or text to show, ESC/POS to send to a printer on the terminal (WebUSB / Web Serial), PNG' } },
+      async (req, reply) => receipt(req, reply, { saleId: req.params.saleId }));
     app.get('/v1/payments/:paymentId/receipt', { config: { permission: 'payment:read' }, schema: { tags, params: Type.Object({ paymentId: Id }), querystring: RenderQuery, summary: 'The receipt of a payment (its sale\'s, when it has one)' } },
       async (req, reply) => receipt(req, reply, { paymentId: req.params.paymentId }));
   };

@@ -10,7 +10,8 @@ import { PRINTER_ENCODINGS, type Format, type Paper, type PrinterEncoding } from
 import { notVerifiedPage, verifiedPage } from '../../receipts/verify-page.ts';
 import type { Runtime } from '../../runtime.ts';
 import { principal } from '../app.ts';
-import { actingMerchant, requireMerchant } from '../auth.ts';
+import { requireMerchant } from '../auth.ts';
+import { counterOf, requestMerchant } from '../scope.ts';
 
 const err = { '2xx': Type.Unknown(), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' } };
 const tags = ['verification receipts'];
@@ -25,11 +26,8 @@ const SignBody = Type.Object({
 });
 const CONTENT_TYPE: Record<Format, string> = { svg: 'image/svg+xml; charset=utf-8', text: 'text/plain; charset=utf-8', escpos: 'application/octet-stream', png: 'image/png' };
 
-function merchantOf(req: FastifyRequest): string {
-  const named = req.headers['saoma-merchant'];
-  return actingMerchant(principal(req), typeof named === 'string' ? named : undefined);
-}
-const terminalOf = (p: Principal) => (p.kind === 'terminal' || p.kind === 'operator' ? p.terminalId : null);
+const merchantOf = requestMerchant;
+const terminalOf = (p: Principal) => counterOf(p)?.terminalId ?? null;
 
 function page(reply: FastifyReply, status: number, body: string, lang: Locale) {
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').header('content-language', lang)
@@ -58,7 +56,7 @@ export function verificationRoutes(rt: Runtime): FastifyPluginAsync {
         let jobs: unknown[] = [];
         if (printer) {
           const r = await svc.render(merchantId, receipt.id, { format: 'escpos', paper: printer.paper as Paper, encoding: printer.encoding as PrinterEncoding, lang });
-          const own = p.kind === 'terminal' || p.kind === 'operator' ? p.storeId : undefined;
+          const own = counterOf(p)?.storeId;
           jobs = await rt.printing.enqueueBytes(merchantId, printer.id, { kind: 'verification', ref: receipt.id, copy: 'customer', dedupe: `verification:${receipt.id}`, bytes: r.bytes, warnings: r.warnings.map((w) => w.message) }, own);
         }
         return reply.code(201).send({ ...receipt, jobs });
