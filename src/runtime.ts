@@ -17,6 +17,9 @@ import { Worker } from './payments/worker.ts';
 import { Sealer } from './security/secrets.ts';
 import { Store } from './store/db.ts';
 import { WebhookDeliverer } from './webhooks/deliverer.ts';
+import { AuditLog } from './audit/log.ts';
+import { JobQueue } from './jobs/queue.ts';
+import { JobRunner } from './jobs/runner.ts';
 
 /** Everything a running Saoma holds, wired once; the HTTP app and the CLI take it from here. */
 export class Runtime {
@@ -37,6 +40,11 @@ export class Runtime {
   readonly sandboxWallet: SandboxWallet | null;
   /** The real wallets' emulators, in sandbox mode (see sandbox-wallets.ts). */
   readonly walletEmulators: SandboxWallets | null;
+  /** The append-only, hash-chained record of administrative and money-moving actions. */
+  readonly audit: AuditLog;
+  /** Durable background jobs (reconciliation, settlement, payouts, monitors); areas register handlers on `jobRunner`. */
+  readonly jobs: JobQueue;
+  readonly jobRunner: JobRunner;
   private relay: PgRelay | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
 
@@ -58,6 +66,9 @@ export class Runtime {
       ? new SandboxWallet({ dbPath: join(config.dataDir, 'sandbox-wallet.db'), key: config.sandboxKey })
       : null;
     if (this.sandboxWallet) this.sandboxWallet.qrBase = `${config.publicUrl}/sandbox/wallet/qr`;
+    this.audit = new AuditLog(this.store);
+    this.jobs = new JobQueue(this.store);
+    this.jobRunner = new JobRunner(this.jobs, { intervalMs: Math.max(config.workerIntervalMs, 250), log });
     this.walletEmulators = config.sandbox && config.walletEmulators ? new SandboxWallets({ dataDir: config.dataDir, publicUrl: config.publicUrl }) : null;
   }
 
@@ -70,6 +81,7 @@ export class Runtime {
     }
     this.worker.start();
     this.printing.start();
+    this.jobRunner.start();
     // Nonces outside the ±5 min window can never be replayed successfully; forget them.
     this.housekeeping = setInterval(() => void this.auth.purgeNonces().catch(() => undefined), 60_000);
     this.housekeeping.unref();
@@ -78,6 +90,7 @@ export class Runtime {
   async stop(): Promise<void> {
     if (this.housekeeping) clearInterval(this.housekeeping);
     await this.worker.stop();
+    await this.jobRunner.stop();
     await this.printing.stop();
     await this.relay?.stop();
     await this.store.close();

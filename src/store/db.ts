@@ -85,6 +85,9 @@ export class Store {
     const migrator = new Migrator({
       db: this.db,
       provider: { getMigrations: async () => migrations(this.flavor) },
+      // Areas of the system add their tables in migrations of their own, numbered by area rather than
+      // by merge date: a database that ran a later number first still takes an earlier one it lacks.
+      allowUnorderedMigrations: true,
       ...(schema ? { migrationTableSchema: schema } : {}),
     });
     const { error, results } = await migrator.migrateToLatest();

@@ -3,6 +3,7 @@ import { standsMigration } from './migrations/0003_stands.ts';
 import { printingMigration } from './migrations/0005_printing.ts';
 import { standSigningMigration } from './migrations/0006_stand_signing.ts';
 import { counterMigration } from './migrations/0004_counter.ts';
+import { backOfficeMigration } from './migrations/0010_back_office.ts';
 
 export type Flavor = 'sqlite' | 'pg';
 
@@ -243,5 +244,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0004_counter': counterMigration(money),
     '0005_printing': printingMigration,
     '0006_stand_signing': standSigningMigration,
+    '0010_back_office': backOfficeMigration(serialType, flavor === 'pg'),
   };
 }

@@ -97,6 +97,23 @@ export interface ReceiptRecordRow {
   collected_by: string | null;
 }
 
+/** A durable job (see src/jobs): unique per (kind, key), claimed with a lease so one instance runs it. */
+export interface JobRow {
+  id: string; kind: string; key: string; payload: string | null; state: string; run_at: string; attempts: number;
+  lease_until: string | null; last_error: string | null; result: string | null; created_at: string; updated_at: string;
+}
+/** One audited action; `hash` chains it to the row before it in the same chain (a merchant, or "platform"). */
+export interface AuditRow {
+  id: Generated<number>; chain: string; seq: number; at: string; actor: string; action: string; target: string | null;
+  ip: string | null; before: string | null; after: string | null; prev_hash: string; hash: string;
+}
+export interface AuditHeadRow { chain: string; seq: number; hash: string }
+export interface AlertRow {
+  id: string; merchant_id: string | null; kind: string; severity: string; dedupe_key: string; subject: string | null;
+  detail: string | null; state: string; occurrences: number; created_at: string; updated_at: string;
+  acked_by: string | null; acked_at: string | null; resolved_at: string | null;
+}
+
 export interface DB {
   merchants: MerchantRow;
   stores: StoreRow;
@@ -124,4 +141,8 @@ export interface DB {
   printers: PrinterRow;
   print_jobs: PrintJobRow;
   receipt_records: ReceiptRecordRow;
+  jobs: JobRow;
+  audit_log: AuditRow;
+  audit_heads: AuditHeadRow;
+  alerts: AlertRow;
 }

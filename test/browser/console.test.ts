@@ -225,7 +225,7 @@ describe('merchant console in a browser', { skip: NO_CHROMIUM }, () => {
       await page.setViewportSize(size);
       for (const lang of ['zh-Hans', 'zh-Hant', 'en']) {
         await page.click(`header [data-lang="${lang}"]`);
-        assert.match(await page.innerText('.tabs'), words[lang]!);
+        assert.match(await page.innerText('nav.sections'), words[lang]!);
         for (const name of ['templates', 'printers', 'batch', 'verification', 'stands']) {
           await tab(name);
           assert.ok(await fitsWidth(page), `${name} in ${lang} fits ${size.width}px`);

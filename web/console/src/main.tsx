@@ -1,19 +1,21 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, loadCreds, saveCreds, setApiLanguage, useCreds, type Creds, type Merchant } from './api.ts';
-import { DICTS, LANGS, LANG_NAMES, pickLang, translator, type Key, type Lang } from './i18n.ts';
+import { DICTS, LANGS, LANG_NAMES, pickLang, translator, type Lang } from './i18n.ts';
 import type { Ctx, Store } from './ctx.ts';
-import { Templates } from './screens/templates.tsx';
-import { Printers } from './screens/printers.tsx';
-import { Batch } from './screens/batch.tsx';
-import { Verification } from './screens/verification.tsx';
-import { Stands } from './screens/stands.tsx';
+import { AREAS } from './areas/index.ts';
+import type { Section } from './section.ts';
 import './style.css';
 
 const K_LANG = 'saoma.console.lang';
-const TABS = ['templates', 'printers', 'batch', 'verification', 'stands'] as const;
-type Tab = typeof TABS[number];
-const TAB_KEY: Record<Tab, Key> = { templates: 'tabTemplates', printers: 'tabPrinters', batch: 'tabBatch', verification: 'tabVerification', stands: 'tabStands' };
+const VISIBLE = AREAS.filter((a) => a.sections.length > 0);
+const SECTIONS: readonly Section[] = VISIBLE.flatMap((a) => a.sections);
+
+/** The page the address names (`#/fees`), or the first one. */
+function sectionFromHash(): Section {
+  const id = location.hash.replace(/^#\/?/, '');
+  return SECTIONS.find((s) => s.id === id) ?? SECTIONS[0]!;
+}
 
 function initialLang(): Lang {
   let saved: string | null = new URLSearchParams(location.search).get('lang');
@@ -58,7 +60,7 @@ function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
   const [merchant, setMerchant] = useState<Merchant | null>(null);
   const [stores, setStores] = useState<Store[]>([]);
-  const [tab, setTab] = useState<Tab>('templates');
+  const [section, setSection] = useState<Section>(sectionFromHash);
   const [restoring, setRestoring] = useState(() => loadCreds() !== null);
   const t = translator(lang);
   setApiLanguage(lang);
@@ -75,6 +77,12 @@ function App() {
     if (!c) return;
     useCreds(c);
     api<Merchant>('GET', '/v1/merchant').then(setMerchant).catch(() => { saveCreds(null); useCreds(null); }).finally(() => setRestoring(false));
+  }, []);
+
+  useEffect(() => {
+    const follow = () => setSection(sectionFromHash());
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
   }, []);
 
   useEffect(() => {
@@ -101,16 +109,18 @@ function App() {
       </header>
       {!ctx ? (restoring ? <p class="hint pad">{t('loading')}</p> : <SignIn t={t} onDone={(_c, m) => setMerchant(m)} />) : (
         <div class="body">
-          <nav class="tabs" role="tablist">
-            {TABS.map((k) => <button type="button" role="tab" key={k} id={`tab-${k}`} aria-selected={tab === k} class={tab === k ? 'on' : ''} onClick={() => setTab(k)}>{t(TAB_KEY[k])}</button>)}
+          <nav class="sections" aria-label={t('navigation')}>
+            {VISIBLE.map((area) => (
+              <div class="area" key={area.id}>
+                <h2 class="area-name">{area.label[lang]}</h2>
+                {area.sections.map((s) => (
+                  <a key={s.id} id={`tab-${s.id}`} href={`#/${s.id}`} aria-current={s.id === section.id ? 'page' : undefined}
+                    class={s.id === section.id ? 'on' : ''} onClick={() => setSection(s)}>{s.label[lang]}</a>
+                ))}
+              </div>
+            ))}
           </nav>
-          <main>
-            {tab === 'templates' ? <Templates ctx={ctx} /> : null}
-            {tab === 'printers' ? <Printers ctx={ctx} /> : null}
-            {tab === 'batch' ? <Batch ctx={ctx} /> : null}
-            {tab === 'verification' ? <Verification ctx={ctx} /> : null}
-            {tab === 'stands' ? <Stands ctx={ctx} /> : null}
-          </main>
+          <main key={section.id}>{section.render(ctx)}</main>
         </div>
       )}
     </div>
