@@ -55,9 +55,20 @@ export function beijingDay(date: string): { from: string; to: string } {
   return { from: new Date(start).toISOString(), to: new Date(start + 86_400_000).toISOString() };
 }
 
+export function addDays(date: string, n: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** The Beijing day before `date`. */
 export function dayBefore(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  return addDays(date, -1);
+}
+
+/** A `MMDD` settle date (UnionPay names no year) as the `YYYY-MM-DD` nearest to `now`. */
+export function nearestDay(mmdd: string, now: Date): string {
+  const year = Number(new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 4));
+  const candidates = [year - 1, year, year + 1].map((y) => `${y}-${mmdd.slice(0, 2)}-${mmdd.slice(2, 4)}`);
+  return candidates.sort((a, b) => Math.abs(Date.parse(a) - now.getTime()) - Math.abs(Date.parse(b) - now.getTime()))[0]!;
 }
 
 /**

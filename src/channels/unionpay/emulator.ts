@@ -6,7 +6,7 @@ import { EmulatorDb } from '../emulator-db.ts';
 import { FaultBook, faultRoutes, type Faults } from '../emulator-faults.ts';
 import { cashierLocale, cashierPage, outcomePage, type CashierWallet } from '../cashier-page.ts';
 import { billFileName, billText, packBill, type BillLine } from './bill.ts';
-import { BillHistory, acrossMidnight, dayBefore } from '../emulator-bill.ts';
+import { BillHistory, acrossMidnight, dayBefore, nearestDay } from '../emulator-bill.ts';
 import { emulatorPki, testMerchantCredentials } from './fixtures.ts';
 import { beijingTime, parseBeijingTime } from './orders.ts';
 import { buildReply, certIdOf, formDecode, formEncode, sign, verifyWith, type Params } from './sign.ts';
@@ -381,9 +381,7 @@ export class UnionpayEmulator {
 
   /** The day's bill (settleDate MMDD, Beijing, of the year that makes it not in the future), as booked, or bent by the faults. */
   private bill(merId: string, settleDate: string): string {
-    const now = beijingTime(new Date());
-    const year = `${settleDate}` > now.slice(4, 8) ? Number(now.slice(0, 4)) - 1 : Number(now.slice(0, 4));
-    const day = `${year}-${settleDate.slice(0, 2)}-${settleDate.slice(2, 4)}`;
+    const day = nearestDay(settleDate, new Date());
     const fee = (amount: number) => Math.round((amount * 38) / 10_000);
     const anomaly = this.faults.for(merId).billAnomaly;
     let lines = this.billLines(merId, day);
@@ -393,7 +391,7 @@ export class UnionpayEmulator {
     const first = lines.findIndex((l) => l.txnType === '01');
     if (anomaly === 'missing' && lines.length > 0) lines.shift();
     if (anomaly === 'extra') {
-      lines.push({ txnType: '01', orderId: `EMUEXTRA${randomBytes(6).toString('hex')}`, queryId: this.newQueryId(), origQryId: null, txnTime: beijingTime(new Date()), amount: 1234, fee: fee(1234), currencyCode: '156', reqReserved: null });
+      lines.push({ txnType: '01', orderId: `EMUEXTRA${day.replace(/-/g, '')}`, queryId: `EXTRA${day.replace(/-/g, '')}000000000000`, origQryId: null, txnTime: `${day.replace(/-/g, '')}120000`, amount: 1234, fee: fee(1234), currencyCode: '156', reqReserved: null });
     }
     if (anomaly === 'amount' && lines.length > 0) lines[0] = { ...lines[0]!, amount: lines[0]!.amount + 1 };
     if (anomaly === 'fee' && first >= 0) lines[first] = { ...lines[first]!, fee: lines[first]!.fee + 5 };

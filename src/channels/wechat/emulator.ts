@@ -486,7 +486,7 @@ export class WechatEmulator {
     if (anomaly === 'amount') rows[0] = { ...rows[0]!, amount: rows[0]!.amount + 1 };
     if (anomaly === 'fee') rows[0] = { ...rows[0]!, fee: rows[0]!.fee + 5 };
     if (anomaly === 'extra') {
-      rows.push({ ...rows[0]!, state: 'SUCCESS', transactionId: `4200${Date.now()}EXTRA`, outTradeNo: `EMU-EXTRA-${randomBytes(4).toString('hex')}`, amount: 123, fee: 1, refundId: undefined, outRefundNo: undefined, refundStatus: undefined } as BillRow);
+      rows.push({ ...rows[0]!, state: 'SUCCESS', transactionId: `4200${date}EXTRA`, outTradeNo: `EMU-EXTRA-${date}`, amount: 123, fee: 1, refundId: undefined, outRefundNo: undefined, refundStatus: undefined } as BillRow);
     }
     const text = formatBill(rows);
     return { whole: text, served: anomaly === 'truncated' ? text.slice(0, Math.max(1, Math.floor(text.length * 0.6))) : text };
