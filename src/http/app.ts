@@ -17,6 +17,7 @@ import { printingRoutes } from './routes/printing.ts';
 import { verificationRoutes } from './routes/verification.ts';
 import { shiftRoutes } from './routes/shifts.ts';
 import { reconcileRoutes } from './routes/reconcile.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { posRoutes } from './pos.ts';
 import { consoleRoutes } from './console.ts';
 import { displayPageRoutes } from './display.ts';
@@ -158,6 +159,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
   await app.register(verificationRoutes(rt));
   await app.register(shiftRoutes(rt));
   await app.register(reconcileRoutes(rt));
+  await app.register(reportRoutes(rt));
   await app.register(async (scope) => posRoutes(scope));
   await app.register(async (scope) => consoleRoutes(scope));
   await app.register(displayRoutes(rt));

@@ -28,7 +28,7 @@ export async function deleteLines(store: Store, runId: string): Promise<void> {
   for (;;) {
     const n = await store.write(async (tx) => {
       const r = await tx.deleteFrom('reconcile_lines').where('run_id', '=', runId)
-        .where('seq', 'in', (eb) => eb.selectFrom('reconcile_lines').select('seq').where('run_id', '=', runId).limit(50_000)).executeTakeFirst();
+        .where('seq', 'in', (eb) => eb.selectFrom('reconcile_lines').select('seq').where('run_id', '=', runId).limit(200_000)).executeTakeFirst();
       return Number(r.numDeletedRows);
     });
     if (n === 0) return;

@@ -8,14 +8,14 @@ import type { ReconcileMismatchRow, ReconcileRunRow } from '../store/schema.ts';
 import { postJournal } from '../store/ledger-repo.ts';
 import { raiseAlert } from '../alerts/raise.ts';
 import { billLines, hasBillFormat } from './bill-file.ts';
-import { linesWithOurs, ourTotals, unlisted } from './books.ts';
+import { linesWithOurs, unlisted } from './books.ts';
 import { holdEntry, releaseEntry } from './entries.ts';
 import { judgePayment, judgeRefund, judgeUnlisted, type Finding } from './judge.ts';
 import { deleteLines, insertLines } from './lines-repo.ts';
 import { walletDay, type ReconcileSettings } from './settings.ts';
 import type { Actor, RunSource, RunSummary } from './types.ts';
 
-const CHUNK = 5_000;
+const CHUNK = 50_000;
 const LEASE_MS = 10 * 60_000;
 
 interface Found extends Finding { itemKind: 'payment' | 'refund'; tradeNo: string; refundNo: string | null; lineSeq: number | null; currency: string; state: 'open' | 'holding' }
@@ -43,7 +43,7 @@ export class Reconciler {
     if (!hasBillFormat(req.channel)) throw new SaomaError('no_bill_for_channel', `${req.channel} has no bill to reconcile with; bills are read for alipay, wechat, unionpay and qq.`);
     const run = await this.claim(req.merchantId, req.channel, req.day, req.source);
     try {
-      const lines = req.source.kind === 'file' ? billLines(req.channel, req.source.bytes) : await this.download(req.merchantId, req.channel, req.day);
+      const lines = req.source.kind === 'file' ? billLines(req.channel, req.source.bytes) : [await this.download(req.merchantId, req.channel, req.day)];
       const wallet = await this.load(run, lines, req.onLines);
       return await this.judge(run, wallet, req.actor, req.ip);
     } catch (e) {
@@ -84,7 +84,7 @@ export class Reconciler {
   }
 
   /** The bill's lines into the run (its old lines gone first), with the bill's own totals. */
-  private async load(run: ReconcileRunRow, lines: Iterable<StatementLine> | AsyncIterable<StatementLine>, onLines?: (n: number) => void): Promise<RunSummary['wallet'] & { currency: string }> {
+  private async load(run: ReconcileRunRow, batches: Iterable<StatementLine[]> | AsyncIterable<StatementLine[]>, onLines?: (n: number) => void): Promise<RunSummary['wallet'] & { currency: string }> {
     await deleteLines(this.rt.store, run.id);
     const t = { payments: 0, paymentAmount: 0, refunds: 0, refundAmount: 0, fees: 0, lines: 0, currency: 'CNY' };
     let chunk: StatementLine[] = [];
@@ -93,12 +93,14 @@ export class Reconciler {
       chunk = [];
       onLines?.(t.lines);
     };
-    for await (const l of lines) {
-      t.lines++;
-      t.fees += l.fee;
-      t.currency = l.currency;
-      if (l.kind === 'payment') { t.payments++; t.paymentAmount += l.amount; } else { t.refunds++; t.refundAmount += l.amount; }
-      chunk.push(l);
+    for await (const batch of batches) {
+      for (const l of batch) {
+        t.lines++;
+        t.fees += l.fee;
+        t.currency = l.currency;
+        if (l.kind === 'payment') { t.payments++; t.paymentAmount += l.amount; } else { t.refunds++; t.refundAmount += l.amount; }
+        chunk.push(l);
+      }
       if (chunk.length >= CHUNK) await flush();
     }
     await flush();
@@ -111,7 +113,7 @@ export class Reconciler {
     const day = walletDay(run.channel, run.day);
     const found = new Map<string, Found>();
     let mismatchedLines = 0;
-    for await (const page of linesWithOurs(store, { id: run.id, merchantId: run.merchant_id })) {
+    for await (const page of linesWithOurs(store, { id: run.id, merchantId: run.merchant_id }, bps)) {
       for (const x of page) {
         const fs = x.line.kind === 'payment' ? judgePayment(x.line, x.payment, bps) : judgeRefund(x.line, x.refund, bps);
         if (fs.length) mismatchedLines++;
@@ -121,12 +123,12 @@ export class Reconciler {
         }
       }
     }
-    for (const u of await unlisted(store, { merchantId: run.merchant_id, channel: run.channel, ...day })) {
+    const { items, ours } = await unlisted(store, { merchantId: run.merchant_id, channel: run.channel, ...day });
+    for (const u of items) {
       const f = judgeUnlisted(u, day, this.settings.edgeMinutes);
       const m: Found = { ...f, itemKind: u.kind, tradeNo: u.tradeNo, refundNo: u.refundNo, lineSeq: null, currency: u.currency, state: f.pool ? 'holding' : 'open' };
       found.set(keyOf(m), m);
     }
-    const ours = await ourTotals(store, { merchantId: run.merchant_id, channel: run.channel, ...day });
     const at = nowIso();
     const holdUntil = new Date(Date.parse(`${run.day}T00:00:00Z`) + this.settings.holdDays * 86_400_000).toISOString().slice(0, 10);
     return store.write(async (tx) => {

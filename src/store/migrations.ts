@@ -246,6 +246,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0005_printing': printingMigration,
     '0006_stand_signing': standSigningMigration,
     '0010_back_office': backOfficeMigration(serialType, flavor === 'pg'),
-    '0011_reconcile': reconcileMigration(money),
+    '0011_reconcile': reconcileMigration(money, flavor),
   };
 }

@@ -67,8 +67,11 @@ export function formatBill(rows: BillRow[]): string {
 }
 
 /** Yuan text with up to `places` decimals → fen, half away from zero beyond the second decimal. No floats. */
+const YUAN = new Map<number, RegExp>();
 export function yuanToFen(text: string, places = 2): number {
-  const m = new RegExp(`^(-?)(\\d{1,13})\\.(\\d{2})(\\d{0,${Math.max(0, places - 2)}})$`).exec(text);
+  let re = YUAN.get(places);
+  if (!re) YUAN.set(places, re = new RegExp(`^(-?)(\\d{1,13})\\.(\\d{2})(\\d{0,${Math.max(0, places - 2)}})$`));
+  const m = re.exec(text);
   if (!m) throw new BillError(`"${text}" is not a yuan amount`);
   const rest = m[4] ?? '';
   let fen = Number(m[2]) * 100 + Number(m[3]);
@@ -87,6 +90,8 @@ function cells(line: string): string[] {
 export function parseBill(text: string): StatementLine[] {
   return readBillText(new WechatBillReader(), text);
 }
+
+const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 type Cols = Record<'time' | 'txn' | 'out' | 'state' | 'currency' | 'settle' | 'outRefund' | 'refund' | 'refundStatus' | 'fee', number>;
 
@@ -127,24 +132,26 @@ export class WechatBillReader implements BillReader {
       this.summaryHeader = line.split(',');
       return null;
     }
-    const f = cells(line);
+    // Only the columns we read lose their backtick: a bill has 27, we need 10.
+    const f = line.split(',');
     const c = this.c!;
     if (f.length !== this.header.length) throw new BillError(`bill line has ${f.length} fields, header ${this.header.length}`);
-    const tm = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(f[c.time]!);
-    if (!tm) throw new BillError(`bad 交易时间 ${f[c.time]}`);
-    const at = `${tm[1]}T${tm[2]}+08:00`;
-    const fee = yuanToFen(f[c.fee]!, 5);
+    const v = (i: number): string => { const x = f[i]!; return x.charCodeAt(0) === 96 ? x.slice(1) : x; };
+    const time = v(c.time);
+    if (time.length !== 19 || time.charCodeAt(10) !== 32 || !TIME.test(time)) throw new BillError(`bad 交易时间 ${time}`);
+    const at = `${time.slice(0, 10)}T${time.slice(11)}+08:00`;
+    const fee = yuanToFen(v(c.fee), 5);
     this.rows++;
-    if (f[c.state] === 'REFUND') {
-      const amount = yuanToFen(f[c.refund]!);
+    if (v(c.state) === 'REFUND') {
+      const amount = yuanToFen(v(c.refund));
       this.refunded += amount;
-      return { kind: 'refund', outTradeNo: f[c.out]!, channelTradeNo: f[c.txn]!, outRefundNo: f[c.outRefund]!, amount, fee, currency: f[c.currency]!, at };
+      return { kind: 'refund', outTradeNo: v(c.out), channelTradeNo: v(c.txn), outRefundNo: v(c.outRefund), amount, fee, currency: v(c.currency), at };
     }
-    const amount = yuanToFen(f[c.settle]!);
+    const amount = yuanToFen(v(c.settle));
     this.settle += amount;
     return {
-      kind: 'payment', outTradeNo: f[c.out]!, channelTradeNo: f[c.txn]!, amount, fee, currency: f[c.currency]!, at,
-      ...(this.total >= 0 ? { orderAmount: yuanToFen(f[this.total]!) } : {}),
+      kind: 'payment', outTradeNo: v(c.out), channelTradeNo: v(c.txn), amount, fee, currency: v(c.currency), at,
+      ...(this.total >= 0 ? { orderAmount: yuanToFen(v(this.total)) } : {}),
     };
   }
 
