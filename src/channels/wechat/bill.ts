@@ -164,6 +164,6 @@ export class WechatBillReader implements BillReader {
       return this.summary![i]!;
     };
     if (Number(sum(['总交易单数'])) !== this.rows) throw new BillError(`bill summary counts ${sum(['总交易单数'])} lines, the file has ${this.rows}`);
-    if (yuanToFen(sum(['应结订单总金额', '总交易额'])) !== this.settle || yuanToFen(sum(['退款总金额'])) !== this.refunded) throw new BillError('bill summary totals disagree with its lines');
+    if (yuanToFen(sum(['应结订单总金额', '总交易额'])) !== this.settle || yuanToFen(sum(['退款总金额', '总退款金额'])) !== this.refunded) throw new BillError('bill summary totals disagree with its lines');
   }
 }
