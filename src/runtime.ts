@@ -74,7 +74,7 @@ export class Runtime {
     this.audit = new AuditLog(this.store);
     this.jobs = new JobQueue(this.store);
     this.jobRunner = new JobRunner(this.jobs, { intervalMs: Math.max(config.workerIntervalMs, 250), log });
-    this.reconciler = new Reconciler(this, settingsFrom(process.env));
+    this.reconciler = new Reconciler(this, settingsFrom({ ...process.env, SAOMA_ENV: config.env }));
     registerReconcileJobs(this, this.reconciler);
     this.walletEmulators = config.sandbox && config.walletEmulators ? new SandboxWallets({ dataDir: config.dataDir, publicUrl: config.publicUrl }) : null;
   }

@@ -19,7 +19,7 @@ export function registerReconcileJobs(rt: Runtime, reconciler: Reconciler): void
   rt.jobRunner.addPlanner({
     name: 'reconcile',
     async plan(now) {
-      if (now.getTime() - lastPlanned < 10 * 60_000) return;
+      if (!s.auto || now.getTime() - lastPlanned < 10 * 60_000) return;
       lastPlanned = now.getTime();
       const accounts = await rt.store.db.selectFrom('channel_accounts').select(['merchant_id', 'channel'])
         .where('enabled', '=', 1).where('channel', 'in', Object.keys(BILL_WALLETS)).execute();

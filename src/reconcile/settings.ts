@@ -9,8 +9,10 @@
  *   SAOMA_RECONCILE_HOLD_DAYS=2        days such a trade waits in the holding pool before it counts as missing
  *   SAOMA_RECONCILE_CATCH_UP_DAYS=3    past days the planner makes sure were reconciled
  *   SAOMA_WALLET_FEE_BPS=alipay:60,wechat:60,qq:60,unionpay:38
+ *   SAOMA_RECONCILE_AUTO=1             plan the daily runs (default on; off under SAOMA_ENV=test, so other tests' wallets are left alone)
  */
 export interface ReconcileSettings {
+  auto: boolean;
   readyHour: number;
   giveUpHours: number;
   edgeMinutes: number;
@@ -25,7 +27,7 @@ export const BILL_WALLETS: Record<string, { utcOffsetHours: number }> = {
 };
 
 export const DEFAULT_SETTINGS: ReconcileSettings = {
-  readyHour: 10, giveUpHours: 14, edgeMinutes: 30, holdDays: 2, catchUpDays: 3,
+  auto: true, readyHour: 10, giveUpHours: 14, edgeMinutes: 30, holdDays: 2, catchUpDays: 3,
   feeBps: { alipay: 60, wechat: 60, qq: 60, unionpay: 38 },
 };
 
@@ -43,7 +45,9 @@ export function settingsFrom(env: NodeJS.ProcessEnv, overrides: Partial<Reconcil
     if (!m) throw new Error(`SAOMA_WALLET_FEE_BPS takes wallet:bps pairs such as alipay:60, not ${JSON.stringify(part)}`);
     feeBps[m[1]!] = Number(m[2]);
   }
+  const auto = env.SAOMA_RECONCILE_AUTO;
   return {
+    auto: auto === undefined || auto === '' ? env.SAOMA_ENV !== 'test' : auto === '1' || auto === 'true',
     readyHour: num('SAOMA_RECONCILE_READY_HOUR', DEFAULT_SETTINGS.readyHour, 23),
     giveUpHours: num('SAOMA_RECONCILE_GIVE_UP_HOURS', DEFAULT_SETTINGS.giveUpHours, 240),
     edgeMinutes: num('SAOMA_RECONCILE_EDGE_MINUTES', DEFAULT_SETTINGS.edgeMinutes, 720),

@@ -56,7 +56,7 @@ describe('reports and reconciliation in the console', { skip: NO_CHROMIUM }, () 
     const box = await page.locator('#yesterday-chart-time canvas').boundingBox();
     assert.ok(box && box.width > 200 && box.y + box.height <= 4000, 'the chart has room');
     await page.screenshot({ path: '/tmp/saoma-reports.png', fullPage: false });
-    const wide = await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.sr-only')).slice(0, 5).map((e) => `${e.tagName}.${e.className}#${e.id} ${Math.round(e.getBoundingClientRect().right)}`));
+    const wide = await page.evaluate(`[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.sr-only')).slice(0, 5).map((e) => e.tagName + '#' + e.id)`) as string[];
     assert.ok(await fitsWidth(page), `no sideways scrolling: ${wide.join(', ')}`);
     assert.deepEqual(problems, []);
   });
@@ -91,7 +91,7 @@ describe('reports and reconciliation in the console', { skip: NO_CHROMIUM }, () 
     const id = await first.getAttribute('data-id');
     await first.locator('input').fill('不是本店的交易');
     await first.locator('button[data-side="saoma"]').click();
-    await page.waitForFunction((n) => document.querySelectorAll('#mismatch-table tbody tr').length === n - 1 || !!document.querySelector('#nothing-open'), before);
+    await page.waitForFunction(`document.querySelectorAll('#mismatch-table tbody tr').length === ${before - 1} || !!document.querySelector('#nothing-open')`);
     const row = await s.rt.store.db.selectFrom('reconcile_mismatches').select(['state', 'resolution']).where('id', '=', id!).executeTakeFirstOrThrow();
     assert.equal(row.state, 'resolved');
     assert.match(row.resolution!, /不是本店的交易/);
