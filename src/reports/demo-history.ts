@@ -1,8 +1,8 @@
-import { paymentEntry, refundEntry } from '../core/ledger.ts';
+import { assertBalanced, paymentEntry, refundEntry, type JournalEntry } from '../core/ledger.ts';
 import type { Currency } from '../core/money.ts';
 import type { Runtime } from '../runtime.ts';
 import type { Tx } from '../store/db.ts';
-import { postJournal } from '../store/ledger-repo.ts';
+import type { RefundRow } from '../store/schema.ts';
 import type { HistoryLine } from '../channels/emulator-bill.ts';
 import { feeAt } from '../reconcile/judge.ts';
 import { DEFAULT_SETTINGS, addDays, walletDate, walletDay } from '../reconcile/settings.ts';
@@ -68,7 +68,13 @@ export async function seedDemoHistory(rt: Runtime, demo: { merchantId: string; s
   trades.push(planted.midnight);
   const byDay = new Map<string, Trade[]>();
   for (const t of trades) byDay.set(t.at.slice(0, 10), [...(byDay.get(t.at.slice(0, 10)) ?? []), t]);
-  for (const list of byDay.values()) await rt.store.write(async (tx) => { for (const t of list) await book(tx, demo.merchantId, t); });
+  // A week per transaction, each table in one multi-row insert: seconds, not minutes, on PostgreSQL too.
+  const weeks: Trade[][] = [];
+  for (const list of byDay.values()) {
+    if (weeks.length === 0 || weeks[weeks.length - 1]!.length > 700) weeks.push([]);
+    weeks[weeks.length - 1]!.push(...list);
+  }
+  for (const list of weeks) await rt.store.write((tx) => book(tx, demo.merchantId, list));
   // A refund our books call failed that the wallet made all the same (a status difference).
   const yEnd = walletDay('alipay', addDays(today, -1));
   const failedRefundOf = trades.find((t) => t.channel === 'qq' && t.at >= yEnd.from && t.at < yEnd.to && t.refund === 0);
@@ -96,20 +102,36 @@ function paymentRow(merchantId: string, t: Trade, state: string) {
   };
 }
 
-async function book(tx: Tx, merchantId: string, t: Trade): Promise<void> {
-  await tx.insertInto('payments').values({ ...paymentRow(merchantId, t, 'succeeded'), refunded: t.refund }).execute();
-  const money = { merchantId, terminalId: t.terminalId, channel: t.channel, currency: 'CNY' as Currency };
-  await postJournal(tx, paymentEntry({ id: t.id, amount: t.amount, ...money }), t.at);
-  if (t.refund > 0) {
-    const at = new Date(Date.parse(t.at) + 600_000).toISOString();
-    const id = `rfd_demo${t.id.slice(8)}`;
-    await tx.insertInto('refunds').values({
-      id, payment_id: t.id, merchant_id: merchantId, out_refund_no: `R${t.tradeNo}`, amount: t.refund, currency: 'CNY', state: 'succeeded', reason: '顾客退单',
-      channel_refund_no: t.channel === 'cash' ? null : `DEMOR${t.id.slice(8)}`, failure_message: null, attempts: 1, next_poll_at: null, created_at: at, updated_at: at,
-      operator_id: null, operator_name: null,
-    }).execute();
-    await postJournal(tx, refundEntry('refund', { id, amount: t.refund, ...money }), at);
+/** Trades booked as the payment core books them: the succeeded row and its payment entry; a refund row and its refund entry. */
+async function book(tx: Tx, merchantId: string, list: Trade[]): Promise<void> {
+  const journals: Array<{ id: string; merchant_id: string; kind: string; ref: string; created_at: string }> = [];
+  const postings: Array<{ journal_id: string; merchant_id: string; account: string; amount: number; currency: string; created_at: string }> = [];
+  const refunds: RefundRow[] = [];
+  const entry = (e: JournalEntry, at: string) => {
+    assertBalanced(e);
+    const id = `jnl_${e.kind}_${e.ref}`;
+    journals.push({ id, merchant_id: merchantId, kind: e.kind, ref: e.ref, created_at: at });
+    for (const p of e.postings) postings.push({ journal_id: id, merchant_id: merchantId, account: p.account, amount: p.amount, currency: p.currency, created_at: at });
+  };
+  for (const t of list) {
+    const money = { merchantId, terminalId: t.terminalId, channel: t.channel, currency: 'CNY' as Currency };
+    entry(paymentEntry({ id: t.id, amount: t.amount, ...money }), t.at);
+    if (t.refund > 0) {
+      const at = new Date(Date.parse(t.at) + 600_000).toISOString();
+      const id = `rfd_demo${t.id.slice(8)}`;
+      refunds.push({
+        id, payment_id: t.id, merchant_id: merchantId, out_refund_no: `R${t.tradeNo}`, amount: t.refund, currency: 'CNY', state: 'succeeded', reason: '顾客退单',
+        channel_refund_no: t.channel === 'cash' ? null : `DEMOR${t.id.slice(8)}`, failure_message: null, attempts: 1, next_poll_at: null, created_at: at, updated_at: at,
+        operator_id: null, operator_name: null,
+      });
+      entry(refundEntry('refund', { id, amount: t.refund, ...money }), at);
+    }
   }
+  const chunks = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+  for (const c of chunks(list.map((t) => ({ ...paymentRow(merchantId, t, 'succeeded'), refunded: t.refund })), 400)) await tx.insertInto('payments').values(c).execute();
+  for (const c of chunks(refunds, 400)) await tx.insertInto('refunds').values(c).execute();
+  for (const c of chunks(journals, 1000)) await tx.insertInto('journals').values(c).execute();
+  for (const c of chunks(postings, 1000)) await tx.insertInto('postings').values(c).execute();
 }
 
 /** The wallets' side of the last three days and today: the same trades, then yesterday's planted differences. */
