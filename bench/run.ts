@@ -17,6 +17,7 @@ import { cpus } from 'node:os';
 import { ceilings, type Ceiling } from './ceilings.ts';
 import { measure, type Measurement, type Settings, type Target } from './measure.ts';
 import { scenarios } from './scenarios/index.ts';
+import { batches } from './batches/index.ts';
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -44,12 +45,13 @@ const all: Target[] = [
 ];
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
-const unknown = wanted.filter((w) => !all.some((t) => t.name === w));
+const unknown = wanted.filter((w) => !all.some((t) => t.name === w) && !batches.some((b) => b.name === w));
 if (unknown.length > 0) {
   console.error(`unknown target(s): ${unknown.join(', ')}\navailable: ${all.map((t) => t.name).join(', ')}`);
   process.exit(2);
 }
 const targets = wanted.length > 0 ? all.filter((t) => wanted.includes(t.name)) : all;
+const chosenBatches = wanted.length > 0 ? batches.filter((b) => wanted.includes(b.name)) : batches;
 
 // ---------------------------------------------------------------------------------------------
 // Progress, on stderr so stdout stays the report.
@@ -91,7 +93,7 @@ function table(header: string[], rows: string[][], rightAligned: boolean[]): str
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-function main(results: Measurement[]): void {
+function main(results: Measurement[], batchResults: Array<{ name: string; store: string; result?: Record<string, unknown>; error?: string }>): void {
   const ceilingValue = (name: string): number | undefined => results.find((r) => r.name === name)?.closed?.reqPerSec;
   const C = {
     C_http: ceilingValue('hello'),
@@ -157,6 +159,15 @@ function main(results: Measurement[]): void {
   out.push('rows ok = 2xx ≤ rows written ≤ sent − non2xx; FAILED = check() said ok:false or the rows do not match.');
   if (lagWarned) out.push('⚠ the generator fell > 10 ms behind its schedule: those open-loop latencies are upper bounds.');
   for (const n of notes) out.push(`! ${n}`);
+  if (batchResults.length > 0) {
+    out.push('');
+    out.push(table(['batch', 'store', 'lines', 'seconds', 'lines/s', 'parse lines/s', '×parse', 'peak RSS MB', 'check'],
+      batchResults.map((b) => b.error ? [b.name, b.store, 'failed', '', '', '', '', '', ''] : [b.name, b.store, String(b.result!.lines), Number(b.result!.seconds).toFixed(2),
+        Number(b.result!.linesPerSec).toLocaleString('en-US'), Number(b.result!.parseLinesPerSec).toLocaleString('en-US'), String(b.result!.ratioToParse), String(b.result!.peakRssMB), b.result!.ok ? 'ok' : 'FAILED']),
+      [false, false, true, true, true, true, true, true, false]));
+    out.push('×parse = reconciliation lines/s over a bare parse-and-count of the same file in the same run; peak RSS of the reconciling process.');
+    for (const b of batchResults) if (b.error) out.push(`! ${b.name}: ${b.error}`);
+  }
   out.push('');
   console.log(out.join('\n'));
 
@@ -183,13 +194,23 @@ function main(results: Measurement[]): void {
       rowsConsistent: r.rowsConsistent,
       checkPassed: r.checkPassed,
     })),
+    batches: batchResults,
   };
   console.log(JSON.stringify(json));
-  if (results.some((r) => r.error !== undefined || r.checkPassed === false)) process.exitCode = 1;
+  if (results.some((r) => r.error !== undefined || r.checkPassed === false) || batchResults.some((b) => b.error || b.result?.ok === false)) process.exitCode = 1;
 }
 
 const results: Measurement[] = [];
 for (const [i, t] of targets.entries()) results.push(await measure(t, settings, progress(i + 1, t.name)));
+const batchResults: Array<{ name: string; store: string; result?: Record<string, unknown>; error?: string }> = [];
+for (const b of chosenBatches) {
+  process.stderr.write(`${tty ? '\r\x1b[K' : ''}batch ${b.name}: running\n`);
+  try {
+    batchResults.push({ name: b.name, store: b.store, result: await b.run() });
+  } catch (e) {
+    batchResults.push({ name: b.name, store: b.store, error: (e as Error).message.split('\n')[0]! });
+  }
+}
 if (ticker) clearInterval(ticker);
 process.stderr.write(`${tty ? '\r\x1b[K' : ''}done in ${Math.round((Date.now() - startedAt) / 1000)}s\n`);
-main(results);
+main(results, batchResults);

@@ -20,6 +20,9 @@ import { WebhookDeliverer } from './webhooks/deliverer.ts';
 import { AuditLog } from './audit/log.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { JobRunner } from './jobs/runner.ts';
+import { Reconciler } from './reconcile/run.ts';
+import { registerReconcileJobs } from './reconcile/jobs.ts';
+import { settingsFrom } from './reconcile/settings.ts';
 
 /** Everything a running Saoma holds, wired once; the HTTP app and the CLI take it from here. */
 export class Runtime {
@@ -45,6 +48,8 @@ export class Runtime {
   /** Durable background jobs (reconciliation, settlement, payouts, monitors); areas register handlers on `jobRunner`. */
   readonly jobs: JobQueue;
   readonly jobRunner: JobRunner;
+  /** Reconciliation with the wallets' bills (src/reconcile); its daily jobs are registered on `jobRunner`. */
+  readonly reconciler: Reconciler;
   private relay: PgRelay | null = null;
   private housekeeping: NodeJS.Timeout | null = null;
 
@@ -69,6 +74,8 @@ export class Runtime {
     this.audit = new AuditLog(this.store);
     this.jobs = new JobQueue(this.store);
     this.jobRunner = new JobRunner(this.jobs, { intervalMs: Math.max(config.workerIntervalMs, 250), log });
+    this.reconciler = new Reconciler(this, settingsFrom({ ...process.env, SAOMA_ENV: config.env }));
+    registerReconcileJobs(this, this.reconciler);
     this.walletEmulators = config.sandbox && config.walletEmulators ? new SandboxWallets({ dataDir: config.dataDir, publicUrl: config.publicUrl }) : null;
   }
 

@@ -81,8 +81,13 @@ export interface StatementLine {
   channelTradeNo: string;
   /** Set on refund lines. */
   outRefundNo?: string;
-  /** Minor units, always positive; `kind` says which way it went. */
+  /**
+   * Minor units, always positive; `kind` says which way it went. What the merchant really received (or
+   * gave back): Alipay's 商家实收, WeChat's 应结订单金额 / 退款金额, not the order total before discounts.
+   */
   amount: number;
+  /** The order total, where the bill lists it apart from `amount`. */
+  orderAmount?: number;
   /** The wallet's fee on this line in minor units (negative when a refund gives fee back). */
   fee: number;
   currency: string;

@@ -27,8 +27,12 @@ export interface Faults {
   duplicateNotify: boolean;
   /** A stale notification (an earlier state of the trade) is sent after the final one. */
   outOfOrderNotify: boolean;
-  /** The day's bill file: as booked, or with a trade left out, an extra trade, a wrong amount, or cut short. */
-  billAnomaly: 'none' | 'missing' | 'extra' | 'amount' | 'truncated';
+  /**
+   * The day's bill file: as booked, or with a trade left out, an extra trade nobody made, a wrong amount,
+   * a wrong fee, cut short, or with the day's first trade stamped just after midnight (so it is on the
+   * next day's bill instead).
+   */
+  billAnomaly: BillAnomaly;
 }
 
 export const DEFAULT_FAULTS: Faults = {
@@ -44,6 +48,9 @@ export const DEFAULT_FAULTS: Faults = {
   outOfOrderNotify: false,
   billAnomaly: 'none',
 };
+
+export const BILL_ANOMALIES = ['none', 'missing', 'extra', 'amount', 'fee', 'truncated', 'midnight'] as const;
+export type BillAnomaly = typeof BILL_ANOMALIES[number];
 
 type Counter = 'hangNext' | 'systemErrorNext' | 'lostReplyNext' | 'unknownResultNext';
 
@@ -110,7 +117,7 @@ export function validFaults(change: unknown): Partial<Faults> {
     if (typeof v !== typeof expected) throw new TypeError(`fault "${k}" must be a ${typeof expected}`);
     if (typeof v === 'number' && (!Number.isInteger(v) || v < 0)) throw new TypeError(`fault "${k}" must be a whole number ≥ 0`);
     if (k === 'userPayingThen' && v !== 'paid' && v !== 'declined') throw new TypeError('userPayingThen is "paid" or "declined"');
-    if (k === 'billAnomaly' && !['none', 'missing', 'extra', 'amount', 'truncated'].includes(v as string)) throw new TypeError('billAnomaly is none, missing, extra, amount or truncated');
+    if (k === 'billAnomaly' && !(BILL_ANOMALIES as readonly string[]).includes(v as string)) throw new TypeError(`billAnomaly is one of ${BILL_ANOMALIES.join(', ')}`);
     out[k] = v;
   }
   return out as Partial<Faults>;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../runtime.ts';
 import { StandService } from '../stand/service.ts';
+import { seedDemoHistory } from '../reports/demo-history.ts';
 
 export const DEMO_MERCHANT_NAME = '夜市小吃 Demo Night Market';
 
@@ -26,6 +27,13 @@ export interface DemoCredentials {
  * print them again; a production deployment never seeds a demo.
  */
 export async function ensureDemo(rt: Runtime): Promise<DemoCredentials> {
+  const creds = await ensureDemoMerchant(rt);
+  // About 90 days of takings for the reports, the fee advisor and a first reconciliation (not in tests: they count their own).
+  if (rt.config.env !== 'test') await seedDemoHistory(rt, creds);
+  return creds;
+}
+
+async function ensureDemoMerchant(rt: Runtime): Promise<DemoCredentials> {
   const file = join(rt.config.dataDir, 'demo-credentials.json');
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;

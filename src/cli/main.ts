@@ -16,6 +16,7 @@ import { registerPaycode } from './paycode.ts';
 import { registerEmv } from './emv.ts';
 import { registerReceipt } from './receipt.ts';
 import { registerStand } from './stand.ts';
+import { registerReconcile } from './reconcile.ts';
 
 class UsageError extends Error {}
 
@@ -221,6 +222,7 @@ registerPaycode(program);
 registerEmv(program);
 registerReceipt(program);
 registerStand(program);
+registerReconcile(program);
 
 try {
   await program.parseAsync(process.argv);

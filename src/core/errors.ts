@@ -39,6 +39,11 @@ export const ERROR_STATUS = {
   unprintable_text: 400,
   qr_too_dense: 400,
   printer_unreachable: 503,
+  reconcile_running: 409,
+  mismatch_closed: 409,
+  bill_unreadable: 422,
+  no_bill_for_channel: 400,
+  repair_unavailable: 409,
   internal: 500,
 } as const;
 

@@ -13,8 +13,12 @@ export interface Posting {
   readonly currency: Currency;
 }
 
-/** `cash_count`: a shift closed with more or less cash in the drawer than the books expected (ref: the shift id). */
-export type JournalKind = 'payment' | 'refund' | 'reversal' | 'cash_count';
+/**
+ * `cash_count`: a shift closed with more or less cash in the drawer than the books expected (ref: the shift id).
+ * `recon_hold` / `recon_release` / `recon_adjust`: reconciliation puts a difference with a wallet's bill into
+ * suspense, takes it back out, or books it to the merchant (ref: the mismatch id; see src/reconcile/entries.ts).
+ */
+export type JournalKind = 'payment' | 'refund' | 'reversal' | 'cash_count' | 'recon_hold' | 'recon_release' | 'recon_adjust';
 
 export interface JournalEntry {
   readonly kind: JournalKind;
@@ -44,6 +48,8 @@ export const accounts = {
   cashDrawer: (terminalId: string) => `cash_drawer:${terminalId}`,
   /** Cash found over (credit) or short (debit) when a drawer is counted at the end of a shift. */
   overShort: (merchantId: string) => `cash_over_short:${merchantId}`,
+  /** What one side (a wallet's bill or our books) shows and the other does not, until a person repairs it. */
+  suspense: (merchantId: string) => `suspense:${merchantId}`,
 };
 
 /** Where a tender's money sits until settlement: the channel's clearing account, or the till for cash. */

@@ -55,6 +55,11 @@ const zhHans: Catalog = {
   unprintable_text: (d) => `打印机的字符集打印不了这些字：${n(d, 'chars')}。请修改文字，或改用打印机支持的编码。`,
   qr_too_dense: () => '二维码内容太长或尺寸太小，印出来扫不出：请加大尺寸或缩短内容。',
   printer_unreachable: (d) => `连不上打印机 ${n(d, 'host')}:${n(d, 'port')}：请检查打印机电源、网线和 IP 地址；打印任务会保留，恢复后再打。`,
+  reconcile_running: () => '这一天的对账正在进行，请等它完成后再查看或重新对账。',
+  mismatch_closed: () => '这笔差错已经处理过（或已自动消除），无需再处理。',
+  bill_unreadable: (d) => `对账单无法完整读取${d?.reason ? `：${n(d, 'reason')}` : ''}。请重新下载或上传完整的账单文件。`,
+  no_bill_for_channel: () => '该支付渠道没有对账单，无法对账（现金、沙箱钱包不需要对账）。',
+  repair_unavailable: () => '这个版本还不能按渠道补单（迟到的付款），请升级后再处理，或先以平台为准记录。',
   internal: () => '系统出错，可使用相同的请求编号安全重试。',
 };
 
@@ -97,6 +102,11 @@ const zhHant: Catalog = {
   unprintable_text: (d) => `印表機的字元集印不出這些字：${n(d, 'chars')}。請修改文字，或改用印表機支援的編碼。`,
   qr_too_dense: () => '二維碼內容太長或尺寸太小，印出來掃不出：請加大尺寸或縮短內容。',
   printer_unreachable: (d) => `連不上印表機 ${n(d, 'host')}:${n(d, 'port')}：請檢查印表機電源、網路線和 IP 位址；列印工作會保留，恢復後再印。`,
+  reconcile_running: () => '這一天的對帳正在進行，請等它完成後再查看或重新對帳。',
+  mismatch_closed: () => '這筆差異已經處理過（或已自動消除），無需再處理。',
+  bill_unreadable: (d) => `對帳單無法完整讀取${d?.reason ? `：${n(d, 'reason')}` : ''}。請重新下載或上傳完整的帳單檔案。`,
+  no_bill_for_channel: () => '該支付通路沒有對帳單，無法對帳（現金、沙盒錢包不需要對帳）。',
+  repair_unavailable: () => '這個版本還不能依通路補單（遲到的付款），請升級後再處理，或先以平台為準記錄。',
   internal: () => '系統發生錯誤，可使用相同的請求編號安全重試。',
 };
 

@@ -16,6 +16,8 @@ import { standRoutes } from './routes/stand.ts';
 import { printingRoutes } from './routes/printing.ts';
 import { verificationRoutes } from './routes/verification.ts';
 import { shiftRoutes } from './routes/shifts.ts';
+import { reconcileRoutes } from './routes/reconcile.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { posRoutes } from './pos.ts';
 import { consoleRoutes } from './console.ts';
 import { displayPageRoutes } from './display.ts';
@@ -156,6 +158,8 @@ export async function buildApp(rt: Runtime): Promise<App> {
   await app.register(printingRoutes(rt));
   await app.register(verificationRoutes(rt));
   await app.register(shiftRoutes(rt));
+  await app.register(reconcileRoutes(rt));
+  await app.register(reportRoutes(rt));
   await app.register(async (scope) => posRoutes(scope));
   await app.register(async (scope) => consoleRoutes(scope));
   await app.register(displayRoutes(rt));

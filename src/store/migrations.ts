@@ -4,6 +4,7 @@ import { printingMigration } from './migrations/0005_printing.ts';
 import { standSigningMigration } from './migrations/0006_stand_signing.ts';
 import { counterMigration } from './migrations/0004_counter.ts';
 import { backOfficeMigration } from './migrations/0010_back_office.ts';
+import { reconcileMigration } from './migrations/0011_reconcile.ts';
 
 export type Flavor = 'sqlite' | 'pg';
 
@@ -245,5 +246,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0005_printing': printingMigration,
     '0006_stand_signing': standSigningMigration,
     '0010_back_office': backOfficeMigration(serialType, flavor === 'pg'),
+    '0011_reconcile': reconcileMigration(money, flavor),
   };
 }

@@ -114,6 +114,26 @@ export interface AlertRow {
   acked_by: string | null; acked_at: string | null; resolved_at: string | null;
 }
 
+/** One reconciliation of a merchant's wallet account for one wallet day; `summary` is JSON (see src/reconcile/types.ts). */
+export interface ReconcileRunRow {
+  id: string; merchant_id: string; channel: string; day: string; state: string; source: string; file_name: string | null;
+  attempts: number; lease_until: string | null; error: string | null; summary: string | null; started_at: string | null;
+  finished_at: string | null; created_at: string; updated_at: string;
+}
+/** One line of a wallet's bill as read for a run (minor units; `fee` negative when given back). */
+export interface ReconcileLineRow {
+  run_id: string; seq: number; kind: string; trade_no: string; refund_no: string | null; channel_trade_no: string | null;
+  amount: number; fee: number; currency: string; at: string;
+}
+/** A difference between a bill and our books; `delta` is what the wallet holds beyond our books, signed. */
+export interface ReconcileMismatchRow {
+  id: string; merchant_id: string; channel: string; day: string; run_id: string; type: string; item_kind: string; trade_no: string;
+  refund_no: string | null; payment_id: string | null; refund_id: string | null; line_seq: number | null;
+  wallet_amount: number | null; saoma_amount: number | null; wallet_fee: number | null; saoma_fee: number | null; delta: number;
+  currency: string; state: string; held: number; hold_until: string | null; saoma_state: string | null; resolution: string | null;
+  created_at: string; updated_at: string;
+}
+
 export interface DB {
   merchants: MerchantRow;
   stores: StoreRow;
@@ -145,4 +165,7 @@ export interface DB {
   audit_log: AuditRow;
   audit_heads: AuditHeadRow;
   alerts: AlertRow;
+  reconcile_runs: ReconcileRunRow;
+  reconcile_lines: ReconcileLineRow;
+  reconcile_mismatches: ReconcileMismatchRow;
 }

@@ -77,6 +77,8 @@ describe('merchant console in a browser', { skip: NO_CHROMIUM }, () => {
   });
 
   test('templates: a misspelt field names and highlights its line; fixed, the preview shows it; saved, version 1', async () => {
+    // The console opens on its first area's first page (Reports → Takings); the templates are a page of their own.
+    await tab('templates');
     await page.waitForSelector('#templates #preview');
     const original = await page.inputValue('#template-source');
     assert.match(original, /\{\{merchant\.name\}\}/, 'the default template is loaded');

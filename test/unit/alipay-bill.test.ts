@@ -25,7 +25,8 @@ describe('Alipay bill file', () => {
     const text = new TextDecoder('gbk').decode(raw);
     assert.ok(text.startsWith('#支付宝业务明细查询\r\n#账号：[2088102177296610]'));
     assert.ok(text.includes(`\r\n${DETAIL_COLUMNS.join(',')}\r\n`));
-    assert.ok(text.includes('#交易合计：2笔，退款合计：1笔'));
+    // The totals as Alipay writes them: one line for trades, one for refunds, with 商家实收.
+    assert.ok(text.includes('\r\n#交易合计：2笔，商家实收共98.88元，商家优惠共0.00元\r\n#退款合计：1笔，商家实收退款共-8.88元，商家优惠退款共0.00元\r\n'));
     const summary = new TextDecoder('gbk').decode(files['2088102177296610_20261125_业务明细(汇总).csv']!);
     assert.ok(summary.includes('门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,商家实收（元）'));
     assert.ok(summary.includes(',合计,2,1,98.88,90.00,'));
@@ -34,8 +35,8 @@ describe('Alipay bill file', () => {
   test('parsed back: payments and refunds in minor units, fees signed, times in GMT+8', () => {
     const lines = parseBillZip(build('none').zip);
     assert.deepEqual(lines, [
-      { kind: 'payment', outTradeNo: 'A-1', channelTradeNo: '2026112522001400000000000001', fee: serviceFee(8888), currency: 'CNY', at: '2026-11-25T10:00:05+08:00', amount: 8888 },
-      { kind: 'payment', outTradeNo: 'A-2', channelTradeNo: '2026112522001400000000000002', fee: 6, currency: 'CNY', at: '2026-11-25T11:00:01+08:00', amount: 1000 },
+      { kind: 'payment', outTradeNo: 'A-1', channelTradeNo: '2026112522001400000000000001', fee: serviceFee(8888), currency: 'CNY', at: '2026-11-25T10:00:05+08:00', amount: 8888, orderAmount: 8888 },
+      { kind: 'payment', outTradeNo: 'A-2', channelTradeNo: '2026112522001400000000000002', fee: 6, currency: 'CNY', at: '2026-11-25T11:00:01+08:00', amount: 1000, orderAmount: 1000 },
       { kind: 'refund', outTradeNo: 'A-1', channelTradeNo: '2026112522001400000000000001', outRefundNo: 'R-1', fee: -5, currency: 'CNY', at: '2026-11-25T13:00:00+08:00', amount: 888 },
     ]);
     assert.equal(serviceFee(8888), 53);
@@ -49,6 +50,7 @@ describe('Alipay bill file', () => {
     assert.equal(extra.length, 4);
     assert.match(extra[3]!.outTradeNo, /^EXTRA/);
     assert.equal(parseBillZip(build('amount').zip)[0]!.amount, 8889);
+    assert.equal(parseBillZip(build('fee').zip)[0]!.fee, serviceFee(8888) + 5);
     assert.throws(() => parseBillZip(build('truncated').zip), (e: unknown) => e instanceof AlipayBillError && /truncated|cut short/.test((e as Error).message));
     assert.throws(() => parseBillZip(build('none').zip.subarray(0, 100)), AlipayBillError);
   });

@@ -14,7 +14,7 @@ const SAMPLE = [
 describe('WeChat bill file', () => {
   test('a downloadbill text parses into statement lines with fees in fen', () => {
     assert.deepEqual(parseBill(SAMPLE), [
-      { kind: 'payment', outTradeNo: 'S1001', channelTradeNo: '4200001234202611241234567890', amount: 1234, fee: 7, currency: 'CNY', at: '2026-11-24T10:12:36+08:00' },
+      { kind: 'payment', outTradeNo: 'S1001', channelTradeNo: '4200001234202611241234567890', amount: 1234, orderAmount: 1234, fee: 7, currency: 'CNY', at: '2026-11-24T10:12:36+08:00' },
       { kind: 'refund', outTradeNo: 'S1001', channelTradeNo: '4200001234202611241234567890', outRefundNo: 'R1', amount: 200, fee: -1, currency: 'CNY', at: '2026-11-24T11:00:00+08:00' },
     ]);
   });

@@ -1,6 +1,7 @@
 import { unzipSync } from 'fflate';
 import { parseTwoDecimals } from '../../core/money.ts';
 import type { StatementLine } from '../channel.ts';
+import { columns, readBillText, type BillReader } from '../bill-reader.ts';
 
 /**
  * Alipay's daily trade bill (`bill_type=trade`), the zip that `bill_download_url` serves: a GBK CSV of
@@ -55,42 +56,70 @@ export function parseBillZip(zip: Uint8Array): StatementLine[] {
   return parseDetailCsv(detail);
 }
 
-/** The detail CSV (already decoded) → lines. The end marker and the totals line must be there and agree. */
+/** The detail CSV (already decoded) → lines. The end marker and the totals lines must be there and agree. */
 export function parseDetailCsv(text: string): StatementLine[] {
-  const lines = text.split(/\r?\n/);
-  const headerAt = lines.findIndex((l) => l.startsWith('支付宝交易号,'));
-  if (headerAt < 0) throw new AlipayBillError('the Alipay bill has no column header line (支付宝交易号,…)');
-  const header = lines[headerAt]!.split(',').map((h) => h.trim());
-  const col = (name: (typeof DETAIL_COLUMNS)[number]) => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new AlipayBillError(`the Alipay bill lacks the column ${name}`);
-    return i;
-  };
-  const c = {
-    tradeNo: col('支付宝交易号'), outTradeNo: col('商户订单号'), kind: col('业务类型'), done: col('完成时间'),
-    total: col('订单金额（元）'), received: col('商家实收（元）'), requestNo: col('退款批次号/请求号'), fee: col('服务费（元）'),
-  };
-  const out: StatementLine[] = [];
-  let ended = false;
-  let totals: { trades: number; refunds: number } | null = null;
-  for (let n = headerAt + 1; n < lines.length; n++) {
-    const line = lines[n]!;
-    if (line === DETAIL_END || (line.startsWith('#-') && line.includes('业务明细列表结束'))) { ended = true; continue; }
-    const t = /^#交易合计：(\d+)笔，退款合计：(\d+)笔/.exec(line);
-    if (t) { totals = { trades: Number(t[1]), refunds: Number(t[2]) }; continue; }
-    if (line.startsWith('#') || line.trim() === '') continue;
-    if (ended) throw new AlipayBillError(`the Alipay bill has data after its end marker (line ${n + 1})`);
+  return readBillText(new AlipayBillReader(), text);
+}
+
+/** Which zip entry is the detail file (业务明细, not its 汇总 summary), by its name. */
+export function isDetailEntry(name: string): boolean {
+  return !/汇总|\(summary\)/i.test(name);
+}
+
+/**
+ * The detail file one line at a time: `#` frame lines, the header (columns found by name; every cell
+ * may carry a trailing tab), the rows, the end marker, then `#交易合计：N笔，…` and `#退款合计：M笔，…`,
+ * which must agree with the rows read. Trades are matched on 商家实收 (what the merchant received), not
+ * the order total; a refund line's 商家实收 is negative (the money that went back).
+ */
+export class AlipayBillReader implements BillReader {
+  private c: Record<'tradeNo' | 'outTradeNo' | 'kind' | 'done' | 'total' | 'received' | 'requestNo' | 'fee', number> | null = null;
+  private width = 0;
+  private n = 0;
+  private ended = false;
+  private trades = 0;
+  private refunds = 0;
+  private said: { trades: number | null; refunds: number | null } = { trades: null, refunds: null };
+
+  line(raw: string): StatementLine | null {
+    this.n++;
+    const line = raw.replace(/^\uFEFF/, '');
+    if (this.c === null) {
+      if (!line.startsWith('支付宝交易号')) return null;
+      const header = line.split(',').map((h) => h.trim());
+      this.width = header.length;
+      this.c = columns(header, {
+        tradeNo: ['支付宝交易号'], outTradeNo: ['商户订单号'], kind: ['业务类型'], done: ['完成时间'], total: ['订单金额（元）'],
+        received: ['商家实收（元）'], requestNo: ['退款批次号/请求号'], fee: ['服务费（元）'],
+      }, (name) => new AlipayBillError(`the Alipay bill lacks the column ${name}`));
+      return null;
+    }
+    if (line.startsWith('#')) {
+      if (line.includes('业务明细列表结束')) this.ended = true;
+      const t = /^#交易合计：(\d+)笔/.exec(line);
+      if (t) this.said.trades = Number(t[1]);
+      const r = /(?:^#|，)退款合计：(\d+)笔/.exec(line);
+      if (r) this.said.refunds = Number(r[1]);
+      return null;
+    }
+    if (line.trim() === '') return null;
+    if (this.ended) throw new AlipayBillError(`the Alipay bill has data after its end marker (line ${this.n})`);
     const f = line.split(',').map((v) => v.trim());
-    if (f.length !== header.length) throw new AlipayBillError(`the Alipay bill line ${n + 1} has ${f.length} fields, the header ${header.length} (file cut short?)`);
-    out.push(toLine(f, c, n + 1));
+    if (f.length !== this.width) throw new AlipayBillError(`the Alipay bill line ${this.n} has ${f.length} fields, the header ${this.width} (file cut short?)`);
+    const out = toLine(f, this.c, this.n);
+    if (out.kind === 'payment') this.trades++;
+    else this.refunds++;
+    return out;
   }
-  if (!ended) throw new AlipayBillError('the Alipay bill ends before its 业务明细列表结束 marker: the file is truncated');
-  if (!totals) throw new AlipayBillError('the Alipay bill lacks its #交易合计 totals line');
-  const trades = out.filter((l) => l.kind === 'payment').length;
-  if (totals.trades !== trades || totals.refunds !== out.length - trades) {
-    throw new AlipayBillError(`the Alipay bill says ${totals.trades} trades and ${totals.refunds} refunds but lists ${trades} and ${out.length - trades}`);
+
+  end(): void {
+    if (this.c === null) throw new AlipayBillError('the Alipay bill has no column header line (支付宝交易号,…)');
+    if (!this.ended) throw new AlipayBillError('the Alipay bill ends before its 业务明细列表结束 marker: the file is truncated');
+    if (this.said.trades === null || this.said.refunds === null) throw new AlipayBillError('the Alipay bill lacks its #交易合计 / #退款合计 totals lines');
+    if (this.said.trades !== this.trades || this.said.refunds !== this.refunds) {
+      throw new AlipayBillError(`the Alipay bill says ${this.said.trades} trades and ${this.said.refunds} refunds but lists ${this.trades} and ${this.refunds}`);
+    }
   }
-  return out;
 }
 
 function toLine(f: string[], c: Record<'tradeNo' | 'outTradeNo' | 'kind' | 'done' | 'total' | 'received' | 'requestNo' | 'fee', number>, lineNo: number): StatementLine {
@@ -102,7 +131,7 @@ function toLine(f: string[], c: Record<'tradeNo' | 'outTradeNo' | 'kind' | 'done
   const done = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(f[c.done]!);
   if (!done) throw new AlipayBillError(`the Alipay bill line ${lineNo} has an unreadable 完成时间 "${f[c.done]}"`);
   const base = { outTradeNo: f[c.outTradeNo]!, channelTradeNo: f[c.tradeNo]!, fee: money(c.fee, '服务费'), currency: 'CNY', at: `${done[1]}T${done[2]}+08:00` };
-  if (f[c.kind] === TRADE) return { kind: 'payment', ...base, amount: money(c.total, '订单金额') };
+  if (f[c.kind] === TRADE) return { kind: 'payment', ...base, amount: money(c.received, '商家实收'), orderAmount: money(c.total, '订单金额') };
   // A refund line: 商家实收 is the money that went back, negative.
   if (f[c.kind] === REFUND) return { kind: 'refund', ...base, outRefundNo: f[c.requestNo]!, amount: Math.abs(money(c.received, '商家实收')) };
   throw new AlipayBillError(`the Alipay bill line ${lineNo} has an unknown 业务类型 "${f[c.kind]}"`);

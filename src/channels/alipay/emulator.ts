@@ -8,6 +8,7 @@ import { EmulatorDb } from '../emulator-db.ts';
 import { FaultBook, faultRoutes, type Faults } from '../emulator-faults.ts';
 import { parseTwoDecimals, toDecimalString } from '../../core/money.ts';
 import { buildBillZip, type BillEntry } from './bill-writer.ts';
+import { BillHistory, acrossMidnight, dayBefore, addDays } from '../emulator-bill.ts';
 import { cashierLocale, cashierPage, outcomePage, type CashierWallet } from '../cashier-page.ts';
 import { parseBeijingText } from '../china-time.ts';
 
@@ -93,6 +94,8 @@ export class AlipayEmulator {
   private readonly hung = new Set<() => void>();
   /** Bill files handed out by bill_download_url (fileId → zip); kept in memory like Alipay's short-lived links. */
   private readonly bills = new Map<string, { name: string; zip: Uint8Array }>();
+  /** Trades from before this emulator ran, for bills of past days (keyed by app_id). */
+  readonly history: BillHistory;
 
   constructor(opts: AlipayEmulatorOptions) {
     this.books = new EmulatorDb(opts.dbPath, `
@@ -109,6 +112,7 @@ export class AlipayEmulator {
       CREATE TRIGGER IF NOT EXISTS charges_append_only_d BEFORE DELETE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
     `);
     this.db = this.books.db;
+    this.history = new BillHistory(this.db);
     // Books written by an earlier version lack the columns added since.
     const cols = new Set((this.db.prepare('PRAGMA table_info(trades)').all() as Array<{ name: string }>).map((c) => c.name));
     if (!cols.has('then_status')) this.db.exec('ALTER TABLE trades ADD COLUMN then_status TEXT');
@@ -415,8 +419,13 @@ export class AlipayEmulator {
     if (b.bill_type !== 'trade') return biz('isv.invalid-bill-type', 'bill_type 仅支持 trade');
     const date = typeof b.bill_date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(b.bill_date) ? b.bill_date : null;
     if (!date) return biz('isv.invalid-bill-date', 'bill_date 格式应为 yyyy-MM-dd');
-    if (date > alipayTimestamp().slice(0, 10)) return biz('isp.bill_not_exist', '账单不存在');
-    const file = buildBillZip({ pid: SELLER_PID, date, entries: this.billEntries(appId, date), anomaly: this.faults.for(appId).billAnomaly });
+    const anomaly = this.faults.for(appId).billAnomaly;
+    // Under the midnight anomaly tomorrow's bill exists already: a test cannot wait a day for it.
+    if (date > alipayTimestamp().slice(0, 10) && !(anomaly === 'midnight' && date === addDays(alipayTimestamp().slice(0, 10), 1))) return biz('isp.bill_not_exist', '账单不存在');
+    const entries = anomaly === 'midnight'
+      ? acrossMidnight(date, this.billEntries(appId, date), this.billEntries(appId, dayBefore(date)), (e) => e.kind === 'trade', (e, at) => ({ ...e, doneAt: at }))
+      : this.billEntries(appId, date);
+    const file = buildBillZip({ pid: SELLER_PID, date, entries, anomaly });
     const fileId = randomBytes(16).toString('hex');
     this.bills.set(fileId, file);
     this.later(10 * 60_000, () => { this.bills.delete(fileId); });
@@ -431,12 +440,16 @@ export class AlipayEmulator {
     const rows = this.stmt(`SELECT c.kind, c.amount, c.ref, c.at, c.out_trade_no, t.trade_no, t.subject, t.created_at, t.amount AS total
       FROM charges c JOIN trades t ON t.app_id = c.app_id AND t.out_trade_no = c.out_trade_no
       WHERE c.app_id = ? AND c.at >= ? AND c.at < ? ORDER BY c.id`).all(appId, start, end) as Array<{ kind: string; amount: number; ref: string | null; at: string; out_trade_no: string; trade_no: string; subject: string; created_at: string; total: number }>;
-    return rows.map((r) => ({
+    const imported: BillEntry[] = this.history.day(appId, date).map((h) => ({
+      kind: h.kind === 'payment' ? 'trade' : 'refund', tradeNo: h.channelTradeNo, outTradeNo: h.outTradeNo, subject: h.subject ?? 'Saoma',
+      createdAt: h.at, doneAt: h.at, total: h.amount, amount: h.amount, fee: Math.abs(h.fee), ...(h.outRefundNo ? { requestNo: h.outRefundNo } : {}),
+    }));
+    return [...imported, ...rows.map((r) => ({
       kind: r.kind === 'charge' ? 'trade' as const : 'refund' as const, tradeNo: r.trade_no, outTradeNo: r.out_trade_no, subject: r.subject,
       createdAt: r.created_at, doneAt: r.at, total: r.total, amount: r.amount,
       // A cancel's refund has no request number of ours; Alipay lists it under the trade's own number.
       ...(r.kind === 'charge' ? {} : { requestNo: r.ref ?? r.out_trade_no }),
-    }));
+    }))];
   }
 
   /** The customer opens a scanned dynamic QR in the app: the trade now exists at Alipay (WAIT_BUYER_PAY). */

@@ -7,6 +7,7 @@ import { EmulatorDb } from '../emulator-db.ts';
 import { FaultBook, faultRoutes, type Faults } from '../emulator-faults.ts';
 import { QPAY_PATHS, opUserPasswd } from './adapter.ts';
 import { buildBill, qqFee, type BillRow } from './statement.ts';
+import { BillHistory, acrossMidnight, dayBefore } from '../emulator-bill.ts';
 import { cashierLocale, cashierPage, outcomePage, type CashierOutcome, type CashierWallet } from '../cashier-page.ts';
 import { beijingText, beijingTime, parseBeijingTime } from '../china-time.ts';
 
@@ -64,6 +65,8 @@ export class QqEmulator {
   readonly db: Database.Database;
   private readonly books: EmulatorDb;
   readonly faults: FaultBook;
+  /** Trades from before this emulator ran, for bills of past days (keyed by mch_id). */
+  readonly history: BillHistory;
   readonly merchants = new Map<string, QqMerchant>();
   /** Where the emulator is mounted, as a browser reaches it (cashier URLs); set by startQqEmulator when left out. */
   publicUrl: string | undefined;
@@ -90,6 +93,7 @@ export class QqEmulator {
       CREATE TRIGGER IF NOT EXISTS charges_append_only_u BEFORE UPDATE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
       CREATE TRIGGER IF NOT EXISTS charges_append_only_d BEFORE DELETE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
     `);
+    this.history = new BillHistory(this.books.db);
     this.db = this.books.db;
     this.publicUrl = opts.publicUrl?.replace(/\/$/, '');
     this.faults = new FaultBook(opts.faults);
@@ -375,10 +379,42 @@ export class QqEmulator {
   bill(mch: string, billDate: string): string | null {
     const m = /^(\d{4})(\d{2})(\d{2})$/.exec(billDate);
     if (!m) return null;
-    const from = new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00+08:00`).toISOString();
+    const day = `${m[1]}-${m[2]}-${m[3]}`;
+    const anomaly = this.faults.for(mch).billAnomaly;
+    let rows = this.billRows(mch, day);
+    if (anomaly === 'midnight') {
+      rows = acrossMidnight(day, rows, this.billRows(mch, dayBefore(day)), (r) => r.state === 'SUCCESS', (r, at) => ({ ...r, time: beijingText(new Date(at)) }));
+    }
+    const first = rows.findIndex((r) => r.state === 'SUCCESS');
+    if (anomaly === 'missing' && rows.length > 0) rows.splice(0, 1);
+    // A wrong amount leaves the fee as charged, so the bill shows one difference, not two.
+    if (anomaly === 'amount' && first >= 0) rows[first] = { ...rows[first]!, total: rows[first]!.total + 100 };
+    if (anomaly === 'fee' && first >= 0) rows[first] = { ...rows[first]!, fee: rows[first]!.fee + 5 };
+    if (anomaly === 'extra') {
+      const amount = 4321;
+      rows.push({
+        time: `${day} 12:00:00`, mchId: mch, deviceInfo: 'UNKNOWN', transactionId: `${mch}${billDate}EXTRA`, outTradeNo: `EMU-EXTRA-${billDate}`,
+        openid: OPENID, tradeType: 'MICROPAY', state: 'SUCCESS', total: amount, refundId: '', outRefundNo: '', refund: 0, refundType: '',
+        refundStatus: '', body: 'not ours', fee: qqFee(amount),
+      });
+    }
+    const text = buildBill(rows);
+    // Cut mid-way through the rows, as a download that broke off would be.
+    return anomaly === 'truncated' ? text.slice(0, Math.max(text.indexOf('\n') + 1, Math.floor(text.length * 0.6))) : text;
+  }
+
+  /** One Beijing day's money as bill rows: imported history, then a row per charge, refund or reversal. */
+  private billRows(mch: string, day: string): BillRow[] {
+    const from = new Date(`${day}T00:00:00+08:00`).toISOString();
     const to = new Date(Date.parse(from) + 86_400_000).toISOString();
+    const imported: BillRow[] = this.history.day(mch, day).map((h) => ({
+      time: beijingText(new Date(h.at)), mchId: mch, deviceInfo: 'SAOMA-POS', transactionId: h.channelTradeNo, outTradeNo: h.outTradeNo, openid: OPENID,
+      tradeType: 'NATIVE', state: h.kind === 'payment' ? 'SUCCESS' : 'REFUND', total: h.amount, refundId: h.kind === 'refund' ? `${h.channelTradeNo}R` : '',
+      outRefundNo: h.outRefundNo ?? '', refund: h.kind === 'refund' ? h.amount : 0, refundType: h.kind === 'refund' ? 'ORIGINAL' : '',
+      refundStatus: h.kind === 'refund' ? 'SUCCESS' : '', body: h.subject ?? 'Saoma', fee: h.fee,
+    }));
     const charges = this.books.stmt('SELECT * FROM charges WHERE mch_id = ? AND at >= ? AND at < ? ORDER BY id').all(mch, from, to) as Array<{ out_trade_no: string; kind: string; amount: number; ref: string | null; at: string }>;
-    const rows: BillRow[] = charges.map((c) => {
+    return [...imported, ...charges.map((c): BillRow => {
       const t = this.row(mch, c.out_trade_no)!;
       const base = { time: beijingText(new Date(c.at)), mchId: mch, deviceInfo: t.device_info, transactionId: t.transaction_id, outTradeNo: c.out_trade_no, openid: OPENID, tradeType: t.trade_type, total: t.amount, body: t.body };
       if (c.kind === 'charge') return { ...base, state: 'SUCCESS', refundId: '', outRefundNo: '', refund: 0, refundType: '', refundStatus: '', fee: qqFee(c.amount) };
@@ -387,24 +423,7 @@ export class QqEmulator {
         ...base, state: 'REFUND', refundId: refund?.refund_id ?? `${t.transaction_id}R`, outRefundNo: c.ref ?? '', refund: c.amount,
         refundType: c.kind === 'reverse' ? 'REVOKED' : 'ORIGINAL', refundStatus: 'SUCCESS', fee: -qqFee(c.amount),
       };
-    });
-    const anomaly = this.faults.for(mch).billAnomaly;
-    if (anomaly === 'missing' && rows.length > 0) rows.splice(0, 1);
-    if (anomaly === 'amount' && rows.length > 0) {
-      const i = rows.findIndex((r) => r.state === 'SUCCESS');
-      if (i >= 0) rows[i] = { ...rows[i]!, total: rows[i]!.total + 100, fee: qqFee(rows[i]!.total + 100) };
-    }
-    if (anomaly === 'extra') {
-      const amount = 4321;
-      rows.push({
-        time: `${m[1]}-${m[2]}-${m[3]} 12:00:00`, mchId: mch, deviceInfo: 'UNKNOWN', transactionId: `${mch}${billDate}EXTRA`, outTradeNo: `EMU-EXTRA-${billDate}`,
-        openid: OPENID, tradeType: 'MICROPAY', state: 'SUCCESS', total: amount, refundId: '', outRefundNo: '', refund: 0, refundType: '',
-        refundStatus: '', body: 'not ours', fee: qqFee(amount),
-      });
-    }
-    const text = buildBill(rows);
-    // Cut mid-way through the rows, as a download that broke off would be.
-    return anomaly === 'truncated' ? text.slice(0, Math.max(text.indexOf('\n') + 1, Math.floor(text.length * 0.6))) : text;
+    })];
   }
 
   /** The HTTP face: every cgi path (both hosts), the customer, the cashier page, faults and books. */

@@ -1,5 +1,6 @@
 import type { StatementLine } from '../channel.ts';
 import { parseTwoDecimals, toDecimalString } from '../../core/money.ts';
+import { columns, readBillText, type BillReader } from '../bill-reader.ts';
 
 /**
  * The QQ Wallet transaction bill (qpay_mch_statement_down.cgi, `bill_type=ALL`): the WeChat-style text
@@ -45,21 +46,25 @@ export function qqFee(fen: number): number {
   return Math.floor((fen * 6 + 500) / 1000);
 }
 
+/** One bill row as QQ Wallet writes it. */
+export function billRow(r: BillRow): string {
+  return [
+    r.time, '', r.mchId, '', r.deviceInfo, r.transactionId, r.outTradeNo, r.openid, r.tradeType, r.state, 'CFT', 'CNY',
+    yuan(r.total), '0.00', r.refundId, r.outRefundNo, yuan(r.refund), '0.00', r.refundType, r.refundStatus, r.body, '',
+    yuan(r.fee), '0.60%',
+  ].map(cell).join(',');
+}
+
+/** The summary header and row: rows, paid total, refunds, fees. */
+export function billSummary(t: { rows: number; paid: number; refunded: number; fees: number }): string[] {
+  return [BILL_SUMMARY_COLUMNS.join(','), [String(t.rows), yuan(t.paid), yuan(t.refunded), '0.00', yuan(t.fees)].map(cell).join(',')];
+}
+
 export function buildBill(rows: BillRow[]): string {
-  const lines = [BILL_COLUMNS.join(',')];
-  for (const r of rows) {
-    lines.push([
-      r.time, '', r.mchId, '', r.deviceInfo, r.transactionId, r.outTradeNo, r.openid, r.tradeType, r.state, 'CFT', 'CNY',
-      yuan(r.total), '0.00', r.refundId, r.outRefundNo, yuan(r.refund), '0.00', r.refundType, r.refundStatus, r.body, '',
-      yuan(r.fee), '0.60%',
-    ].map(cell).join(','));
-  }
-  const paidTotal = rows.filter((r) => r.state === 'SUCCESS').reduce((s, r) => s + r.total, 0);
-  const refundTotal = rows.reduce((s, r) => s + r.refund, 0);
-  const feeTotal = rows.reduce((s, r) => s + r.fee, 0);
-  lines.push(BILL_SUMMARY_COLUMNS.join(','));
-  lines.push([String(rows.length), yuan(paidTotal), yuan(refundTotal), '0.00', yuan(feeTotal)].map(cell).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  const paid = rows.filter((r) => r.state === 'SUCCESS').reduce((s, r) => s + r.total, 0);
+  const refunded = rows.reduce((s, r) => s + r.refund, 0);
+  const fees = rows.reduce((s, r) => s + r.fee, 0);
+  return `${[BILL_COLUMNS.join(','), ...rows.map(billRow), ...billSummary({ rows: rows.length, paid, refunded, fees })].join('\r\n')}\r\n`;
 }
 
 export class BillFormatError extends Error {}
@@ -83,38 +88,72 @@ function cells(line: string, width: number, where: string): string[] {
  * count or total that disagrees with the rows): a partial bill read as whole would hide trades.
  */
 export function parseStatement(text: string): StatementLine[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  while (lines.length && lines[lines.length - 1] === '') lines.pop();
-  if (lines[0] !== BILL_COLUMNS.join(',')) throw new BillFormatError('the bill does not start with the QQ Wallet header row');
-  const summaryAt = lines.indexOf(BILL_SUMMARY_COLUMNS.join(','));
-  if (summaryAt < 0 || summaryAt !== lines.length - 2) throw new BillFormatError('the bill has no summary at its end (truncated)');
-  const out: StatementLine[] = [];
-  let paidTotal = 0;
-  let refundTotal = 0;
-  for (let i = 1; i < summaryAt; i++) {
-    const c = cells(lines[i]!, BILL_COLUMNS.length, `row ${i}`);
-    const [time, , , , , transactionId, outTradeNo, , , state] = c;
-    const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(time!);
-    if (!m) throw new BillFormatError(`row ${i} time ${JSON.stringify(time)} is not yyyy-MM-dd HH:mm:ss`);
+  return readBillText(new QqBillReader(), text);
+}
+
+/** The bill one line at a time; columns by header name; the summary must close it and agree. */
+export class QqBillReader implements BillReader {
+  private width = 0;
+  private c: Record<'time' | 'txn' | 'out' | 'state' | 'currency' | 'total' | 'outRefund' | 'refund' | 'fee', number> | null = null;
+  private n = 0;
+  private inSummary = false;
+  private summary: string[] | null = null;
+  private rows = 0;
+  private paidTotal = 0;
+  private refundTotal = 0;
+
+  line(raw: string): StatementLine | null {
+    const line = raw.replace(/^\uFEFF/, '');
+    if (line === '') return null;
+    this.n++;
+    if (this.c === null) {
+      const header = line.split(',');
+      if (header[0] !== '交易时间') throw new BillFormatError('the bill does not start with the QQ Wallet header row');
+      this.width = header.length;
+      this.c = columns(header, {
+        time: ['交易时间'], txn: ['QQ钱包订单号'], out: ['商户订单号'], state: ['交易状态'], currency: ['货币种类'], total: ['总金额'],
+        outRefund: ['商户退款单号'], refund: ['退款金额'], fee: ['手续费'],
+      }, (name) => new BillFormatError(`the bill has no ${name} column`));
+      return null;
+    }
+    if (this.summary) throw new BillFormatError('the bill has rows after its summary');
+    if (this.inSummary) {
+      this.summary = cells(line, BILL_SUMMARY_COLUMNS.length, 'the summary');
+      return null;
+    }
+    if (line === BILL_SUMMARY_COLUMNS.join(',')) {
+      this.inSummary = true;
+      return null;
+    }
+    const i = this.n - 1;
+    const c = cells(line, this.width, `row ${i}`);
+    const k = this.c;
+    const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(c[k.time]!);
+    if (!m) throw new BillFormatError(`row ${i} time ${JSON.stringify(c[k.time])} is not yyyy-MM-dd HH:mm:ss`);
     const at = `${m[1]}T${m[2]}+08:00`;
-    const currency = c[11]!;
-    const total = fenOf(c[12]!, `row ${i} total`);
-    const refund = fenOf(c[16]!, `row ${i} refund`);
-    const fee = fenOf(c[22]!, `row ${i} fee`);
-    if (state === 'SUCCESS') {
-      paidTotal += total;
-      out.push({ kind: 'payment', outTradeNo: outTradeNo!, channelTradeNo: transactionId!, amount: total, fee, currency, at });
-    } else if (state === 'REFUND') {
-      refundTotal += refund;
-      out.push({ kind: 'refund', outTradeNo: outTradeNo!, channelTradeNo: transactionId!, ...(c[15] ? { outRefundNo: c[15] } : {}), amount: refund, fee, currency, at });
-    } else {
-      throw new BillFormatError(`row ${i} has trade state ${JSON.stringify(state)}`);
+    const fee = fenOf(c[k.fee]!, `row ${i} fee`);
+    this.rows++;
+    const base = { outTradeNo: c[k.out]!, channelTradeNo: c[k.txn]!, fee, currency: c[k.currency]!, at };
+    if (c[k.state] === 'SUCCESS') {
+      const total = fenOf(c[k.total]!, `row ${i} total`);
+      this.paidTotal += total;
+      return { kind: 'payment', ...base, amount: total };
+    }
+    if (c[k.state] === 'REFUND') {
+      const refund = fenOf(c[k.refund]!, `row ${i} refund`);
+      this.refundTotal += refund;
+      return { kind: 'refund', ...base, ...(c[k.outRefund] ? { outRefundNo: c[k.outRefund] } : {}), amount: refund };
+    }
+    throw new BillFormatError(`row ${i} has trade state ${JSON.stringify(c[k.state])}`);
+  }
+
+  end(): void {
+    if (this.c === null) throw new BillFormatError('the bill does not start with the QQ Wallet header row');
+    if (!this.summary) throw new BillFormatError('the bill has no summary at its end (truncated)');
+    const s = this.summary;
+    if (s[0] !== String(this.rows)) throw new BillFormatError(`the summary counts ${s[0]} rows but the bill has ${this.rows} (truncated)`);
+    if (fenOf(s[1]!, 'summary total') !== this.paidTotal || fenOf(s[2]!, 'summary refunds') !== this.refundTotal) {
+      throw new BillFormatError('the summary totals disagree with the rows');
     }
   }
-  const s = cells(lines[summaryAt + 1]!, BILL_SUMMARY_COLUMNS.length, 'the summary');
-  if (s[0] !== String(out.length)) throw new BillFormatError(`the summary counts ${s[0]} rows but the bill has ${out.length} (truncated)`);
-  if (fenOf(s[1]!, 'summary total') !== paidTotal || fenOf(s[2]!, 'summary refunds') !== refundTotal) {
-    throw new BillFormatError('the summary totals disagree with the rows');
-  }
-  return out;
 }

@@ -6,7 +6,7 @@ import {
   timingOverrides,
 } from '../channel.ts';
 import { post, type HttpReply } from '../http.ts';
-import { readBill } from './bill.ts';
+import { readBill, toStatementLine } from './bill.ts';
 import { beijingTime, cancelOrderIdFor, cancelTxnTime, orderIdFor, parseBeijingTime, refundOrderIdFor } from './orders.ts';
 import { certIdOf, formDecode, formEncode, parseReply, sign, trustAnchors, UNIONPAY_SIGNER, verifyReply, type Params, type TrustAnchors } from './sign.ts';
 
@@ -339,23 +339,7 @@ export class UnionpayChannel implements Channel {
     const r = await this.call(this.fileUrl, { txnType: '76', txnSubType: '01', settleDate: `${m[2]}${m[3]}`, txnTime: beijingTime(new Date()), fileType: '00' });
     if (!r.ok) throw new Error(`unionpay bill: ${r.message}`);
     if (r.p.respCode !== '00' || !r.p.fileContent) throw new Error(`unionpay bill: ${r.p.respCode} ${r.p.respMsg ?? ''}`.trim());
-    const bill = readBill(r.p.fileContent);
-    return bill.lines.map((l) => {
-      const reserved = readReserved(l.reqReserved);
-      const at = parseBeijingTime(l.txnTime);
-      const line: StatementLine = {
-        kind: l.txnType === '01' ? 'payment' : 'refund',
-        outTradeNo: reserved.outTradeNo ?? l.orderId,
-        channelTradeNo: l.txnType === '01' ? l.queryId : (l.origQryId ?? ''),
-        amount: l.amount,
-        fee: l.fee,
-        currency: l.currencyCode === '156' ? 'CNY' : l.currencyCode,
-        at: at === null ? l.txnTime : `${new Date(at + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`,
-      };
-      // Refunds name their refund number in reqReserved; a cancel (31) has none but its own C… orderId.
-      if (l.txnType !== '01') line.outRefundNo = reserved.outRefundNo ?? l.orderId;
-      return line;
-    });
+    return readBill(r.p.fileContent).lines.map(toStatementLine);
   }
 }
 

@@ -6,6 +6,7 @@ import { EmulatorDb } from '../emulator-db.ts';
 import { FaultBook, faultRoutes, type Faults } from '../emulator-faults.ts';
 import { cashierLocale, cashierPage, outcomePage, type CashierWallet } from '../cashier-page.ts';
 import { billFileName, billText, packBill, type BillLine } from './bill.ts';
+import { BillHistory, acrossMidnight, dayBefore, nearestDay } from '../emulator-bill.ts';
 import { emulatorPki, testMerchantCredentials } from './fixtures.ts';
 import { beijingTime, parseBeijingTime } from './orders.ts';
 import { buildReply, certIdOf, formDecode, formEncode, sign, verifyWith, type Params } from './sign.ts';
@@ -63,6 +64,8 @@ const MESSAGES: Record<string, string> = {
 export class UnionpayEmulator {
   readonly db: Database.Database;
   readonly faults: FaultBook;
+  /** Trades from before this emulator ran, for bills of past days (keyed by merId). */
+  readonly history: BillHistory;
   publicUrl: string | undefined;
   /** Refunds (04) stay in progress this long (0: done at once); tests may change it between refunds. */
   refundProcessingMs: number;
@@ -95,6 +98,7 @@ export class UnionpayEmulator {
       CREATE TRIGGER IF NOT EXISTS charges_append_only_d BEFORE DELETE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
     `);
     this.db = this.books.db;
+    this.history = new BillHistory(this.db);
     // Books written before refunds could be in progress.
     if (!(this.db.prepare('PRAGMA table_info(txns)').all() as Array<{ name: string }>).some((c) => c.name === 'done_at')) {
       this.db.exec('ALTER TABLE txns ADD COLUMN done_at TEXT');
@@ -375,30 +379,47 @@ export class UnionpayEmulator {
     return this.publicUrl ? `${this.publicUrl}/cashier/${token}` : `https://qr.95516.com/00010000/${token}`;
   }
 
-  /** The day's bill (settleDate MMDD, Beijing), as booked, or with the anomaly the faults ask for. */
+  /** The day's bill (settleDate MMDD, Beijing, of the year that makes it not in the future), as booked, or bent by the faults. */
   private bill(merId: string, settleDate: string): string {
-    const day = (iso: string) => beijingTime(new Date(iso)).slice(4, 8);
+    const day = nearestDay(settleDate, new Date());
     const fee = (amount: number) => Math.round((amount * 38) / 10_000);
-    const lines: BillLine[] = [];
+    const anomaly = this.faults.for(merId).billAnomaly;
+    let lines = this.billLines(merId, day);
+    if (anomaly === 'midnight') {
+      lines = acrossMidnight(day, lines, this.billLines(merId, dayBefore(day)), (l) => l.txnType === '01', (l, at) => ({ ...l, txnTime: beijingTime(new Date(at)) }));
+    }
+    const first = lines.findIndex((l) => l.txnType === '01');
+    if (anomaly === 'missing' && lines.length > 0) lines.shift();
+    if (anomaly === 'extra') {
+      lines.push({ txnType: '01', orderId: `EMUEXTRA${day.replace(/-/g, '')}`, queryId: `EXTRA${day.replace(/-/g, '')}000000000000`, origQryId: null, txnTime: `${day.replace(/-/g, '')}120000`, amount: 1234, fee: fee(1234), currencyCode: '156', reqReserved: null });
+    }
+    if (anomaly === 'amount' && lines.length > 0) lines[0] = { ...lines[0]!, amount: lines[0]!.amount + 1 };
+    if (anomaly === 'fee' && first >= 0) lines[first] = { ...lines[first]!, fee: lines[first]!.fee + 5 };
+    const text = billText(merId, settleDate, lines);
+    return anomaly === 'truncated' ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text;
+  }
+
+  /** One Beijing day's money as bill lines: imported history, consumes, then refunds and cancels. */
+  private billLines(merId: string, day: string): BillLine[] {
+    const inDay = (iso: string) => beijingTime(new Date(iso)).slice(0, 8) === day.replace(/-/g, '');
+    const fee = (amount: number) => Math.round((amount * 38) / 10_000);
+    const lines: BillLine[] = this.history.day(merId, day).map((h) => ({
+      txnType: h.kind === 'payment' ? '01' : '04', orderId: h.kind === 'payment' ? h.outTradeNo : (h.outRefundNo ?? h.outTradeNo), queryId: h.channelTradeNo,
+      origQryId: h.kind === 'payment' ? null : h.channelTradeNo, txnTime: beijingTime(new Date(h.at)), amount: h.amount, fee: h.fee, currencyCode: '156',
+      reqReserved: h.kind === 'payment' ? h.outTradeNo : `${h.outTradeNo}/${h.outRefundNo ?? ''}`,
+    }));
     for (const t of this.books.stmt(`SELECT * FROM trades WHERE mer_id = ? AND paid_at IS NOT NULL ORDER BY paid_at`).all(merId) as TradeRow[]) {
-      if (day(t.paid_at!) !== settleDate) continue;
+      if (!inDay(t.paid_at!)) continue;
       lines.push({ txnType: '01', orderId: t.order_id, queryId: t.query_id, origQryId: null, txnTime: t.txn_time, amount: t.amount, fee: fee(t.amount), currencyCode: '156', reqReserved: t.req_reserved });
     }
     for (const x of this.books.stmt(`SELECT * FROM txns WHERE mer_id = ? ORDER BY created_at`).all(merId) as TxnRow[]) {
-      if (day(x.created_at) !== settleDate) continue;
+      if (!inDay(x.created_at)) continue;
       const amountBack = this.books.stmt(`SELECT state FROM trades WHERE query_id = ?`).get(x.orig_query_id) as { state: string } | undefined;
       // A voided (never completed) consume moved no money: its cancel is not in the bill either.
       if (amountBack?.state === 'VOIDED') continue;
       lines.push({ txnType: x.txn_type, orderId: x.order_id, queryId: x.query_id, origQryId: x.orig_query_id, txnTime: x.txn_time, amount: x.amount, fee: -fee(x.amount), currencyCode: '156', reqReserved: x.req_reserved });
     }
-    const anomaly = this.faults.for(merId).billAnomaly;
-    if (anomaly === 'missing' && lines.length > 0) lines.shift();
-    if (anomaly === 'extra') {
-      lines.push({ txnType: '01', orderId: `EMUEXTRA${randomBytes(6).toString('hex')}`, queryId: this.newQueryId(), origQryId: null, txnTime: beijingTime(new Date()), amount: 1234, fee: fee(1234), currencyCode: '156', reqReserved: null });
-    }
-    if (anomaly === 'amount' && lines.length > 0) lines[0] = { ...lines[0]!, amount: lines[0]!.amount + 1 };
-    const text = billText(merId, settleDate, lines);
-    return anomaly === 'truncated' ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text;
+    return lines;
   }
 
   // ------------------------------------------------------------------ HTTP

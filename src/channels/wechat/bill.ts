@@ -1,4 +1,5 @@
 import type { StatementLine } from '../channel.ts';
+import { columns, readBillText, type BillReader } from '../bill-reader.ts';
 
 /**
  * WeChat Pay's trade bill (对账单, v2 `/pay/downloadbill` bill_type=ALL): a CSV-like text file, one header
@@ -40,28 +41,37 @@ const yuan = (fen: number): string => `${fen < 0 ? '-' : ''}${Math.floor(Math.ab
 const feeYuan = (fen: number): string => `${yuan(fen)}000`;
 const cell = (v: string): string => `\`${v.replace(/[,`\r\n]/g, ' ')}`;
 
+/** One bill line as WeChat writes it. */
+export function billLine(r: BillRow): string {
+  const refund = r.state === 'REFUND';
+  return [
+    r.time, r.appId, r.mchId, '0', '', r.transactionId, r.outTradeNo, r.openid, r.tradeType, r.state, 'OTHERS', 'CNY',
+    refund ? '0.00' : yuan(r.amount), '0.00', r.refundId ?? '0', r.outRefundNo ?? '0', refund ? yuan(r.amount) : '0.00', '0.00',
+    refund ? 'ORIGINAL' : '', refund ? (r.refundStatus ?? 'SUCCESS') : '', r.subject, '', feeYuan(r.fee), '0.60%',
+    refund ? '0.00' : yuan(r.amount), refund ? yuan(r.amount) : '0.00', '',
+  ].map(cell).join(',');
+}
+
+/** The summary header and line after the rows: count, settled, refunded, fees. */
+export function billSummary(t: { rows: number; settle: number; refunded: number; fees: number }): string[] {
+  return [SUMMARY_COLUMNS.join(','), [String(t.rows), yuan(t.settle), yuan(t.refunded), '0.00', feeYuan(t.fees), yuan(t.settle), yuan(t.refunded)].map(cell).join(',')];
+}
+
 export function formatBill(rows: BillRow[]): string {
-  const lines = [BILL_COLUMNS.join(',')];
-  let settle = 0; let refunded = 0; let fees = 0;
+  const t = { rows: rows.length, settle: 0, refunded: 0, fees: 0 };
   for (const r of rows) {
-    const refund = r.state === 'REFUND';
-    if (refund) refunded += r.amount; else settle += r.amount;
-    fees += r.fee;
-    lines.push([
-      r.time, r.appId, r.mchId, '0', '', r.transactionId, r.outTradeNo, r.openid, r.tradeType, r.state, 'OTHERS', 'CNY',
-      refund ? '0.00' : yuan(r.amount), '0.00', r.refundId ?? '0', r.outRefundNo ?? '0', refund ? yuan(r.amount) : '0.00', '0.00',
-      refund ? 'ORIGINAL' : '', refund ? (r.refundStatus ?? 'SUCCESS') : '', r.subject, '', feeYuan(r.fee), '0.60%',
-      refund ? '0.00' : yuan(r.amount), refund ? yuan(r.amount) : '0.00', '',
-    ].map(cell).join(','));
+    if (r.state === 'REFUND') t.refunded += r.amount; else t.settle += r.amount;
+    t.fees += r.fee;
   }
-  lines.push(SUMMARY_COLUMNS.join(','));
-  lines.push([String(rows.length), yuan(settle), yuan(refunded), '0.00', feeYuan(fees), yuan(settle), yuan(refunded)].map(cell).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return `${[BILL_COLUMNS.join(','), ...rows.map(billLine), ...billSummary(t)].join('\r\n')}\r\n`;
 }
 
 /** Yuan text with up to `places` decimals → fen, half away from zero beyond the second decimal. No floats. */
+const YUAN = new Map<number, RegExp>();
 export function yuanToFen(text: string, places = 2): number {
-  const m = new RegExp(`^(-?)(\\d{1,13})\\.(\\d{2})(\\d{0,${Math.max(0, places - 2)}})$`).exec(text);
+  let re = YUAN.get(places);
+  if (!re) YUAN.set(places, re = new RegExp(`^(-?)(\\d{1,13})\\.(\\d{2})(\\d{0,${Math.max(0, places - 2)}})$`));
+  const m = re.exec(text);
   if (!m) throw new BillError(`"${text}" is not a yuan amount`);
   const rest = m[4] ?? '';
   let fen = Number(m[2]) * 100 + Number(m[3]);
@@ -78,49 +88,82 @@ function cells(line: string): string[] {
  * summary disagrees with its lines, is refused (BillError) rather than half-read.
  */
 export function parseBill(text: string): StatementLine[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines[0]?.split(',') ?? [];
-  const col = (name: string): number => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new BillError(`bill has no ${name} column`);
-    return i;
-  };
-  const c = {
-    time: col('交易时间'), txn: col('微信订单号'), out: col('商户订单号'), state: col('交易状态'), currency: col('货币种类'),
-    settle: col('应结订单金额'), refundId: col('微信退款单号'), outRefund: col('商户退款单号'), refund: col('退款金额'),
-    refundStatus: col('退款状态'), fee: col('手续费'),
-  };
-  const total = header.indexOf('订单金额');
-  const applied = header.indexOf('申请退款金额');
-  const summaryAt = lines.findIndex((l) => l.startsWith(SUMMARY_COLUMNS[0]));
-  if (summaryAt < 0 || summaryAt + 1 >= lines.length) throw new BillError('bill is truncated: no summary line');
-  const summaryHeader = lines[summaryAt]!.split(',');
-  const summary = cells(lines[summaryAt + 1]!);
-  const sum = (name: string): string => {
-    const i = summaryHeader.indexOf(name);
-    if (i < 0 || summary[i] === undefined) throw new BillError(`bill summary has no ${name}`);
-    return summary[i]!;
-  };
-  const out: StatementLine[] = [];
-  let settle = 0; let refunded = 0;
-  for (const line of lines.slice(1, summaryAt)) {
-    const f = cells(line);
-    if (f.length !== header.length) throw new BillError(`bill line has ${f.length} fields, header ${header.length}`);
-    const tm = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(f[c.time]!);
-    if (!tm) throw new BillError(`bad 交易时间 ${f[c.time]}`);
-    const at = `${tm[1]}T${tm[2]}+08:00`;
-    const fee = yuanToFen(f[c.fee]!, 5);
-    if (f[c.state] === 'REFUND') {
-      const amount = yuanToFen(applied >= 0 && f[applied] !== '0.00' ? f[applied]! : f[c.refund]!);
-      refunded += yuanToFen(f[c.refund]!);
-      out.push({ kind: 'refund', outTradeNo: f[c.out]!, channelTradeNo: f[c.txn]!, outRefundNo: f[c.outRefund]!, amount, fee, currency: f[c.currency]!, at });
-    } else {
-      settle += yuanToFen(f[c.settle]!);
-      const amount = yuanToFen(total >= 0 ? f[total]! : f[c.settle]!);
-      out.push({ kind: 'payment', outTradeNo: f[c.out]!, channelTradeNo: f[c.txn]!, amount, fee, currency: f[c.currency]!, at });
+  return readBillText(new WechatBillReader(), text);
+}
+
+const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+type Cols = Record<'time' | 'txn' | 'out' | 'state' | 'currency' | 'settle' | 'outRefund' | 'refund' | 'refundStatus' | 'fee', number>;
+
+/**
+ * The bill one line at a time, columns found by header name (the 2016 layout had 总金额 where today's has
+ * 应结订单金额). A payment is matched on 应结订单金额 (what is settled to the merchant: the total less
+ * 免充值 coupons), a refund on 退款金额; the fee has five decimals. The summary must follow the rows
+ * and agree with them.
+ */
+export class WechatBillReader implements BillReader {
+  private header: string[] | null = null;
+  private c: Cols | null = null;
+  private total = -1;
+  private summaryHeader: string[] | null = null;
+  private summary: string[] | null = null;
+  private rows = 0;
+  private settle = 0;
+  private refunded = 0;
+
+  line(raw: string): StatementLine | null {
+    const line = raw.replace(/^\uFEFF/, '');
+    if (line.trim() === '') return null;
+    if (this.header === null) {
+      this.header = line.split(',');
+      this.c = columns(this.header, {
+        time: ['交易时间'], txn: ['微信订单号'], out: ['商户订单号'], state: ['交易状态'], currency: ['货币种类'], settle: ['应结订单金额', '总金额'],
+        outRefund: ['商户退款单号'], refund: ['退款金额'], refundStatus: ['退款状态'], fee: ['手续费'],
+      }, (name) => new BillError(`bill has no ${name} column`));
+      this.total = this.header.indexOf('订单金额');
+      return null;
     }
+    if (this.summary) throw new BillError('bill has lines after its summary');
+    if (this.summaryHeader) {
+      this.summary = cells(line);
+      return null;
+    }
+    if (line.startsWith(SUMMARY_COLUMNS[0])) {
+      this.summaryHeader = line.split(',');
+      return null;
+    }
+    // Only the columns we read lose their backtick: a bill has 27, we need 10.
+    const f = line.split(',');
+    const c = this.c!;
+    if (f.length !== this.header.length) throw new BillError(`bill line has ${f.length} fields, header ${this.header.length}`);
+    const v = (i: number): string => { const x = f[i]!; return x.charCodeAt(0) === 96 ? x.slice(1) : x; };
+    const time = v(c.time);
+    if (time.length !== 19 || time.charCodeAt(10) !== 32 || !TIME.test(time)) throw new BillError(`bad 交易时间 ${time}`);
+    const at = `${time.slice(0, 10)}T${time.slice(11)}+08:00`;
+    const fee = yuanToFen(v(c.fee), 5);
+    this.rows++;
+    if (v(c.state) === 'REFUND') {
+      const amount = yuanToFen(v(c.refund));
+      this.refunded += amount;
+      return { kind: 'refund', outTradeNo: v(c.out), channelTradeNo: v(c.txn), outRefundNo: v(c.outRefund), amount, fee, currency: v(c.currency), at };
+    }
+    const amount = yuanToFen(v(c.settle));
+    this.settle += amount;
+    return {
+      kind: 'payment', outTradeNo: v(c.out), channelTradeNo: v(c.txn), amount, fee, currency: v(c.currency), at,
+      ...(this.total >= 0 ? { orderAmount: yuanToFen(v(this.total)) } : {}),
+    };
   }
-  if (Number(sum('总交易单数')) !== out.length) throw new BillError(`bill summary counts ${sum('总交易单数')} lines, the file has ${out.length}`);
-  if (yuanToFen(sum('应结订单总金额')) !== settle || yuanToFen(sum('退款总金额')) !== refunded) throw new BillError('bill summary totals disagree with its lines');
-  return out;
+
+  end(): void {
+    if (!this.header) throw new BillError('bill is empty');
+    if (!this.summaryHeader || !this.summary) throw new BillError('bill is truncated: no summary line');
+    const sum = (names: string[]): string => {
+      const i = names.map((n) => this.summaryHeader!.indexOf(n)).find((x) => x >= 0);
+      if (i === undefined || this.summary![i] === undefined) throw new BillError(`bill summary has no ${names[0]}`);
+      return this.summary![i]!;
+    };
+    if (Number(sum(['总交易单数'])) !== this.rows) throw new BillError(`bill summary counts ${sum(['总交易单数'])} lines, the file has ${this.rows}`);
+    if (yuanToFen(sum(['应结订单总金额', '总交易额'])) !== this.settle || yuanToFen(sum(['退款总金额', '总退款金额'])) !== this.refunded) throw new BillError('bill summary totals disagree with its lines');
+  }
 }

@@ -6,6 +6,7 @@ import { buildXml, nonceStr, parseXml, sign, verify, type Params, type SignType 
 import { EmulatorDb } from '../emulator-db.ts';
 import { FaultBook, faultRoutes, type Faults } from '../emulator-faults.ts';
 import { formatBill, type BillRow } from './bill.ts';
+import { BillHistory, acrossMidnight, dayBefore } from '../emulator-bill.ts';
 import { aeadEncrypt, rfc3339Beijing, SIGNTEST_PREFIX, wechatpayHeaders, V3_SCHEMA } from './v3.ts';
 import { v3Routes } from './emulator-v3.ts';
 import { webRoutes } from './emulator-web.ts';
@@ -98,6 +99,8 @@ export class WechatEmulator {
   private readonly books: EmulatorDb;
   readonly faults: FaultBook;
   readonly merchants = new Map<string, WechatMerchant>();
+  /** Trades from before this emulator ran, for bills of past days (keyed by mch_id). */
+  readonly history: BillHistory;
   /** Set by startWechatEmulator to its own URL when not given. */
   publicUrl: string | undefined;
   /** Refunds stay PROCESSING this long before SUCCESS (tests may change it between refunds). */
@@ -134,6 +137,7 @@ export class WechatEmulator {
       CREATE TRIGGER IF NOT EXISTS charges_append_only_d BEFORE DELETE ON charges BEGIN SELECT RAISE(ABORT, 'charges is append-only'); END;
     `);
     this.db = this.books.db;
+    this.history = new BillHistory(this.db);
     // Books written before refunds carried a notify_url.
     if (!(this.db.prepare('PRAGMA table_info(refunds)').all() as Array<{ name: string }>).some((c) => c.name === 'notify_url')) {
       this.db.exec('ALTER TABLE refunds ADD COLUMN notify_url TEXT');
@@ -471,11 +475,35 @@ export class WechatEmulator {
 
   /** The bill as written (`whole`) and as served (`served`: cut short under billAnomaly=truncated). */
   billFile(mch: string, date: string): { whole: string; served: string } | null {
-    const start = Date.parse(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T00:00:00+08:00`);
+    const day = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
+    const anomaly = this.faults.for(mch).billAnomaly;
+    let rows = this.billRows(mch, day);
+    if (anomaly === 'midnight') {
+      rows = acrossMidnight(day, rows, this.billRows(mch, dayBefore(day)), (r) => r.state === 'SUCCESS', (r, at) => ({ ...r, time: beijingText(new Date(at)) }));
+    }
+    if (rows.length === 0) return null;
+    if (anomaly === 'missing') rows.splice(0, 1);
+    if (anomaly === 'amount') rows[0] = { ...rows[0]!, amount: rows[0]!.amount + 1 };
+    if (anomaly === 'fee') rows[0] = { ...rows[0]!, fee: rows[0]!.fee + 5 };
+    if (anomaly === 'extra') {
+      rows.push({ ...rows[0]!, state: 'SUCCESS', transactionId: `4200${date}EXTRA`, outTradeNo: `EMU-EXTRA-${date}`, amount: 123, fee: 1, refundId: undefined, outRefundNo: undefined, refundStatus: undefined } as BillRow);
+    }
+    const text = formatBill(rows);
+    return { whole: text, served: anomaly === 'truncated' ? text.slice(0, Math.max(1, Math.floor(text.length * 0.6))) : text };
+  }
+
+  /** One Beijing day's money as bill rows: imported history, payments, then refunds and reversals. */
+  private billRows(mch: string, day: string): BillRow[] {
+    const start = Date.parse(`${day}T00:00:00+08:00`);
     const inDay = (iso: string | null) => iso !== null && Date.parse(iso) >= start && Date.parse(iso) < start + 86_400_000;
     const trades = (this.books.stmt('SELECT * FROM trades WHERE mch_id = ? ORDER BY paid_at').all(mch) as TradeRow[]).filter((t) => t.paid_at && inDay(t.paid_at));
-    const rows: BillRow[] = [];
     const feeOf = (fen: number) => Math.floor((fen * 6 + 500) / 1000);
+    const appId = this.merchants.get(mch)?.appId ?? '';
+    const rows: BillRow[] = this.history.day(mch, day).map((h) => ({
+      time: beijingText(new Date(h.at)), appId, mchId: mch, transactionId: h.channelTradeNo, outTradeNo: h.outTradeNo, openid: EMU_OPENID, tradeType: 'NATIVE',
+      state: h.kind === 'payment' ? 'SUCCESS' : 'REFUND', amount: h.amount, subject: h.subject ?? 'Saoma', fee: h.fee,
+      ...(h.kind === 'refund' ? { refundId: `50${h.channelTradeNo}`, outRefundNo: h.outRefundNo ?? '', refundStatus: 'SUCCESS' } : {}),
+    }));
     for (const t of trades) {
       rows.push({ time: beijingText(new Date(t.paid_at!)), appId: t.appid, mchId: mch, transactionId: t.transaction_id, outTradeNo: t.out_trade_no, openid: t.openid ?? EMU_OPENID, tradeType: t.trade_type, state: 'SUCCESS', amount: t.amount, subject: t.description || 'Saoma', fee: feeOf(t.amount) });
     }
@@ -490,15 +518,7 @@ export class WechatEmulator {
         refundStatus: 'SUCCESS', subject: t.description || 'Saoma', fee: -feeOf(c.amount),
       });
     }
-    if (rows.length === 0) return null;
-    const anomaly = this.faults.for(mch).billAnomaly;
-    if (anomaly === 'missing') rows.splice(0, 1);
-    if (anomaly === 'amount') rows[0] = { ...rows[0]!, amount: rows[0]!.amount + 1 };
-    if (anomaly === 'extra') {
-      rows.push({ ...rows[0]!, state: 'SUCCESS', transactionId: `4200${Date.now()}EXTRA`, outTradeNo: `EMU-EXTRA-${randomBytes(4).toString('hex')}`, amount: 123, fee: 1, refundId: undefined, outRefundNo: undefined, refundStatus: undefined } as BillRow);
-    }
-    const text = formatBill(rows);
-    return { whole: text, served: anomaly === 'truncated' ? text.slice(0, Math.max(1, Math.floor(text.length * 0.6))) : text };
+    return rows;
   }
 
   // ------------------------------------------------------------ API v2
